@@ -1,0 +1,218 @@
+"""OkrApp: the use cases. Each takes the acting user's id and plain values and returns
+`Recorded(id, version, position)`; cross-aggregate facts are checked against aggregates."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple, TypeVar
+from uuid import UUID, uuid4, uuid5
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from domain.cycle import Cycle
+from domain.errors import AlreadyExists, Conflict, InvalidTransition, InvalidValue, NotAllowed, NotFound
+from domain.north_star import NORTH_STAR_ID, NorthStar
+from domain.objective import Objective
+from domain.okrs import OkrCases
+from domain.organisation import OrganisationCases
+from domain.persistence import database_url, environment_for
+from domain.receipt import Receipt, receipt_id
+from domain.team import Team
+from domain.transcodings import DateAsISO
+from domain.user import User
+from domain.values import KeyResultTerms, ObjectiveKind, ObjectiveStatus, Role, Standing
+
+A = TypeVar("A", bound=Aggregate)
+Clock = Callable[[], datetime]
+
+ADMIN_ID = uuid5(UUID("6f0c2a57-3f0e-4d7e-9a53-5b8a3d1b0e11"), "admin")
+
+CLOSED_OBJECTIVES = (ObjectiveStatus.REJECTED, ObjectiveStatus.WITHDRAWN)
+
+
+class Recorded(NamedTuple):
+    """What a command returns: the aggregate it changed, its new version and the log position
+    of the command's last event (for read-your-writes)."""
+
+    id: UUID
+    version: int
+    position: int
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
+    """The write side of okr-ledger."""
+
+    name = "okr"
+
+    def __init__(self, url: str | None = None, clock: Clock | None = None, env: dict | None = None):
+        super().__init__(env={**environment_for(url or database_url()), **(env or {})})
+        self.clock = clock or system_clock
+        self._last_time: datetime | None = None
+        # One writer at a time per process: the time stamped on a command and the order its
+        # events enter the log then agree, so recorded time never decreases along the log.
+        self._write_lock = threading.RLock()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # ---- plumbing ---------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The time to stamp on the next events: the clock, but never before the log's head."""
+        t = self.clock()
+        if t.tzinfo is None:
+            raise ValueError("the clock must return timezone-aware datetimes")
+        if self._last_time is None:
+            self._last_time = self._head_time()
+        if self._last_time is not None and t < self._last_time:
+            t = self._last_time
+        self._last_time = t
+        return t
+
+    def _head_time(self) -> datetime | None:
+        head = self.recorder.max_notification_id()
+        if not head:
+            return None
+        [notification] = self.recorder.select_notifications(start=head, limit=1)
+        return self.mapper.to_domain_event(notification).timestamp
+
+    def head_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def _load(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {what} with id {aggregate_id}") from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"no {what} with id {aggregate_id}")
+        return aggregate
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        try:
+            self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return False
+        return True
+
+    def _execute(
+        self, name: str, actor_id: UUID, key: str | None,
+        work: Callable[[datetime], tuple[Aggregate, ...]], result_id: UUID | None = None,
+    ) -> Recorded:
+        """Runs one command: `work(now)` loads, decides and returns the aggregates it changed
+        (the first is the one whose version the result gives; `result_id` names what the
+        command created inside it, a key result say); they are saved in one transaction, with a
+        receipt when an idempotency key was given, so a retry records nothing twice."""
+        if key is not None:
+            key = key.strip()
+            if not key or len(key) > 200:
+                raise InvalidValue("idempotency key: must be 1 to 200 characters")
+        with self._write_lock:
+            if key is not None and (previous := self._receipt(actor_id, key)) is not None:
+                return previous
+            now = self.now()
+            primary, *others = work(now)
+            to_save = [primary, *others]
+            if key is not None:
+                to_save.append(Receipt(
+                    id=receipt_id(actor_id, key), actor_id=actor_id, key=key, command=name,
+                    result_id=result_id or primary.id, version=primary.version, timestamp=now,
+                ))
+            try:
+                recordings = self.save(*to_save)
+            except IntegrityError:
+                self._last_time = None
+                if key is not None and (previous := self._receipt(actor_id, key)) is not None:
+                    return previous
+                raise Conflict(
+                    f"{type(primary).__name__.lower()} {primary.id} was changed by another "
+                    "request at the same time: reload it and try again"
+                ) from None
+            position = max(r.notification.id for r in recordings)
+            return Recorded(result_id or primary.id, primary.version, position)
+
+    def _receipt(self, actor_id: UUID, key: str) -> Recorded | None:
+        try:
+            receipt = self.repository.get(receipt_id(actor_id, key))
+        except AggregateNotFoundError:
+            return None
+        # The original position is not kept on the receipt; the head is at or after it,
+        # which is what a reader waiting for this write needs.
+        return Recorded(receipt.result_id, receipt.version, self.head_position())
+
+    @staticmethod
+    def _check_version(aggregate: Aggregate, expected_version: int | None) -> None:
+        if expected_version is not None and aggregate.version != expected_version:
+            raise Conflict(
+                f"{type(aggregate).__name__.lower()} is at version {aggregate.version}, "
+                f"not {expected_version}: reload it and try again",
+                current_version=aggregate.version,
+            )
+
+    # ---- who is who -------------------------------------------------------------
+
+    def ensure_admin(self, name: str = "Administrator", email: str = "admin@okr-ledger.local") -> UUID:
+        """Registers the built-in administrator (the holder of OKR_ADMIN_TOKEN) once."""
+        if not self._exists(ADMIN_ID):
+            try:
+                self._execute("ensure_admin", ADMIN_ID, None, lambda now: (
+                    User.register(ADMIN_ID, ADMIN_ID, name, email, True, now),
+                ))
+            except Conflict:
+                pass  # registered by another process meanwhile
+        return ADMIN_ID
+
+    def is_admin(self, user_id: UUID) -> bool:
+        try:
+            return self._load(User, user_id, "user").admin
+        except NotFound:
+            return False
+
+    def _require_admin(self, actor_id: UUID, action: str) -> None:
+        if not self.is_admin(actor_id):
+            raise NotAllowed(f"only an administrator may {action}")
+
+    def _require_user(self, user_id: UUID) -> User:
+        return self._load(User, user_id, "user")
+
+    def standing(self, actor_id: UUID, team_id: UUID) -> Standing:
+        """The roles `actor_id` holds for the team `team_id`, from the Team and User aggregates."""
+        team = self._load(Team, team_id, "team")
+        admin = self.is_admin(actor_id)
+        roles = set()
+        if admin:
+            roles.add(Role.ADMIN)
+        if team.lead_id == actor_id:
+            roles.add(Role.LEAD)
+        if actor_id in team.members:
+            roles.add(Role.MEMBER)
+        if team.parent_id is None:
+            if admin:
+                roles.add(Role.APPROVER)
+        elif self._load(Team, team.parent_id, "team").lead_id == actor_id:
+            roles.add(Role.APPROVER)
+        return Standing(actor_id=actor_id, roles=frozenset(roles))
+
+    def approver_of(self, team_id: UUID) -> UUID | None:
+        """The lead of the parent team; None for the root team (whose approver is an admin)."""
+        team = self._load(Team, team_id, "team")
+        if team.parent_id is None:
+            return None
+        return self._load(Team, team.parent_id, "team").lead_id
+
+    def _ancestors(self, team_id: UUID) -> list[UUID]:
+        seen: list[UUID] = []
+        team = self._load(Team, team_id, "team")
+        while team.parent_id is not None and team.parent_id not in seen:
+            seen.append(team.parent_id)
+            team = self._load(Team, team.parent_id, "team")
+        return seen

@@ -1,0 +1,79 @@
+"""What an objective's check-ins add up to: current values, progress, the score frozen at the close."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+from uuid import UUID, uuid5
+
+from domain import rules
+from domain.values import CheckIn, KeyResultKind, KeyResultTerms, Terms
+
+if TYPE_CHECKING:
+    from domain.objective import Objective
+
+
+def latest_check_in(
+    objective: Objective, key_result_id: UUID, recorded_until: datetime | None = None
+) -> CheckIn | None:
+    """The check-in with the latest valid time among those recorded by `recorded_until`.
+
+    A late-arriving measurement of an earlier moment does not displace a newer one;
+    ties on valid time go to the one recorded last.
+    """
+    latest = None
+    for check_in in objective.check_ins.values():
+        if check_in.key_result_id != key_result_id:
+            continue
+        if recorded_until is not None and check_in.recorded_at > recorded_until:
+            continue
+        if latest is None or check_in.measured_at >= latest.measured_at:
+            latest = check_in
+    return latest
+
+
+def current_value(
+    objective: Objective, key_result_id: UUID, recorded_until: datetime | None = None
+) -> float | None:
+    check_in = latest_check_in(objective, key_result_id, recorded_until)
+    return None if check_in is None else check_in.value_as_of(recorded_until)
+
+
+def key_result_progress(
+    objective: Objective, kr: KeyResultTerms, recorded_until: datetime | None = None
+) -> float:
+    return rules.key_result_progress(kr, current_value(objective, kr.id, recorded_until))
+
+
+def progress(objective: Objective, recorded_until: datetime | None = None) -> float:
+    terms: Terms = objective.agreed or objective.proposal
+    return rules.objective_progress(
+        (key_result_progress(objective, kr, recorded_until), kr.weight)
+        for kr in terms.key_results
+    )
+
+
+def frozen_score(objective: Objective, closed_at: datetime) -> float:
+    """The computed score: progress from what was recorded before the close, two decimals."""
+    return rules.round_score(progress(objective, closed_at))
+
+
+def unfinished_key_results(objective: Objective, into_objective_id: UUID) -> list[KeyResultTerms]:
+    """The key results a carry-over takes along, under new ids derived from the new objective.
+
+    Metric key results start from their last measured value; key results already
+    achieved stay behind, since a metric whose baseline is its target cannot move.
+    """
+    carried = []
+    terms = objective.agreed or objective.proposal
+    for kr in terms.key_results:
+        value = current_value(objective, kr.id)
+        if rules.key_result_progress(kr, value) >= 1.0:
+            continue
+        new_id = uuid5(into_objective_id, str(kr.id))
+        if kr.kind is KeyResultKind.METRIC and value is not None:
+            carried.append(replace(kr, id=new_id, baseline=value))
+        else:
+            carried.append(replace(kr, id=new_id))
+    return carried
