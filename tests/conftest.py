@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import re
 import secrets
 import shutil
 import socket
@@ -12,12 +13,13 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from typing import NoReturn
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
+from pytest_postgresql.janitor import DatabaseJanitor
 
 REQUIRE_POSTGRES = "OKR_REQUIRE_POSTGRES"
 # An existing server to use instead of starting one (docker-compose, a CI service).
@@ -37,8 +39,12 @@ class PostgresServer:
         return f"postgresql://{credentials}@{self.host}:{self.port}/{dbname}"
 
 
-class Unavailable(Exception):
+class PostgresUnavailable(Exception):
     """Raised when no PostgreSQL server can be had; the message says what was missing."""
+
+
+def _version(name: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", name))
 
 
 def _postgres_bindir() -> Path:
@@ -48,13 +54,13 @@ def _postgres_bindir() -> Path:
         candidates.append(found.stdout.strip())
     # Debian installs the server outside PATH; the newest major version wins.
     versions = glob.glob("/usr/lib/postgresql/*/bin")
-    candidates += sorted(versions, key=lambda p: int(Path(p).parent.name), reverse=True)
+    candidates += sorted(versions, key=lambda p: _version(Path(p).parent.name), reverse=True)
     if initdb := shutil.which("initdb"):
         candidates.append(str(Path(initdb).resolve().parent))
     for bindir in candidates:
         if bindir and (Path(bindir) / "initdb").is_file() and (Path(bindir) / "pg_ctl").is_file():
             return Path(bindir)
-    raise Unavailable(
+    raise PostgresUnavailable(
         "no PostgreSQL server binaries (initdb, pg_ctl) in `pg_config --bindir`, "
         "/usr/lib/postgresql/*/bin or PATH; install the `postgresql` package"
     )
@@ -67,7 +73,9 @@ def _run_as() -> dict:
     try:
         account = pwd.getpwnam("postgres")
     except KeyError:
-        raise Unavailable("running as root and there is no `postgres` OS user to run initdb as")
+        raise PostgresUnavailable(
+            "running as root and no `postgres` OS user to run initdb as"
+        ) from None
     return {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
 
 
@@ -91,30 +99,60 @@ def _start_server(base: Path) -> PostgresServer:
         if done.returncode != 0:
             log = base / "server.log"
             tail = log.read_text()[-2000:] if log.exists() else ""
-            raise Unavailable(f"{Path(args[0]).name} failed: {done.stderr.strip()} {tail}")
+            raise PostgresUnavailable(f"{Path(args[0]).name} failed: {done.stderr.strip()} {tail}")
 
-    run(str(bindir / "initdb"), "-D", str(base / "data"), "-U", server.user,
-        f"--pwfile={base / 'pwfile'}", "--auth=scram-sha-256", "--no-locale",
-        "--encoding=UTF8", "--no-sync")
+    run(
+        str(bindir / "initdb"),
+        "-D",
+        str(base / "data"),
+        "-U",
+        server.user,
+        f"--pwfile={base / 'pwfile'}",
+        "--auth=scram-sha-256",
+        "--no-locale",
+        "--encoding=UTF8",
+        "--no-sync",
+    )
     # Durability is pointless for a throwaway cluster; speed is not.
-    options = (f"-F -c fsync=off -c full_page_writes=off -c synchronous_commit=off "
-               f"-c listen_addresses=127.0.0.1 -p {server.port} -k {base} "
-               f"-c max_connections=300")
-    run(str(bindir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(base / "data"),
-        "-l", str(base / "server.log"), "-o", options)
+    options = (
+        f"-F -c fsync=off -c full_page_writes=off -c synchronous_commit=off "
+        f"-c listen_addresses=127.0.0.1 -p {server.port} -k {base} "
+        f"-c max_connections=300"
+    )
+    run(
+        str(bindir / "pg_ctl"),
+        "start",
+        "-w",
+        "-t",
+        "60",
+        "-D",
+        str(base / "data"),
+        "-l",
+        str(base / "server.log"),
+        "-o",
+        options,
+    )
     return server
 
 
 def _stop_server(base: Path) -> None:
     pg_ctl = _postgres_bindir() / "pg_ctl"
-    subprocess.run([str(pg_ctl), "stop", "-w", "-m", "immediate", "-D", str(base / "data")],
-                   cwd=base, capture_output=True, **_run_as())
+    subprocess.run(
+        [str(pg_ctl), "stop", "-w", "-m", "immediate", "-D", str(base / "data")],
+        cwd=base,
+        capture_output=True,
+        **_run_as(),
+    )
 
 
 def _external_server(url: str) -> PostgresServer:
     parts = urlsplit(url)
-    return PostgresServer(parts.hostname or "localhost", parts.port or 5432,
-                          unquote(parts.username or ""), unquote(parts.password or ""))
+    return PostgresServer(
+        parts.hostname or "localhost",
+        parts.port or 5432,
+        unquote(parts.username or ""),
+        unquote(parts.password or ""),
+    )
 
 
 def _unavailable(reason: str) -> NoReturn:
@@ -134,7 +172,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     base = Path(tempfile.mkdtemp(prefix="okr-pg-", dir="/tmp" if os.geteuid() == 0 else None))
     try:
         server = _start_server(base)
-    except Unavailable as missing:
+    except PostgresUnavailable as missing:
         reason = str(missing)
     else:
         reason = ""
@@ -150,21 +188,29 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 @pytest.fixture
 def make_postgres_url(postgres_server: PostgresServer) -> Iterator[Callable[[], str]]:
-    """A function returning the URL of another new, empty database; all are dropped after the test."""
-    from pytest_postgresql.janitor import DatabaseJanitor
+    """A function that returns the URL of another new, empty database on each call.
 
-    janitors = []
+    Every database it made is dropped after the test.
+    """
+    janitors: list[DatabaseJanitor] = []
 
     def make() -> str:
-        janitor = DatabaseJanitor(user=postgres_server.user, password=postgres_server.password,
-                                  host=postgres_server.host, port=postgres_server.port,
-                                  dbname=f"test_{uuid.uuid4().hex}", connection_timeout=5)
+        janitor = DatabaseJanitor(
+            user=postgres_server.user,
+            password=postgres_server.password,
+            host=postgres_server.host,
+            port=postgres_server.port,
+            dbname=f"test_{uuid.uuid4().hex}",
+            connection_timeout=5,
+        )
         refusal = ""
         try:
             janitor.init()
         except Exception as refused:  # e.g. OKR_TEST_POSTGRES_URL points at nothing
-            cause = refused.__cause__ or refused  # the janitor wraps it in "Failed after N attempts"
-            refusal = f"cannot create a database on {postgres_server.host}:{postgres_server.port}: {cause}"
+            # The janitor wraps the real cause in "Failed after N attempts".
+            cause = refused.__cause__ or refused
+            where = f"{postgres_server.host}:{postgres_server.port}"
+            refusal = f"cannot create a database on {where}: {cause}"
         if refusal:
             _unavailable(refusal)
         janitors.append(janitor)
