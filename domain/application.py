@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, date, datetime
-from typing import Any, NamedTuple, TypeVar
-from uuid import UUID, uuid4, uuid5
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple, TypeVar
+from uuid import UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
-from domain.cycle import Cycle
-from domain.errors import AlreadyExists, Conflict, InvalidTransition, InvalidValue, NotAllowed, NotFound
-from domain.north_star import NORTH_STAR_ID, NorthStar
-from domain.objective import Objective
+from domain.errors import Conflict, InvalidValue, NotAllowed, NotFound
 from domain.okrs import OkrCases
 from domain.organisation import OrganisationCases
 from domain.persistence import database_url, environment_for
@@ -24,14 +21,13 @@ from domain.receipt import Receipt, receipt_id
 from domain.team import Team
 from domain.transcodings import DateAsISO
 from domain.user import User
-from domain.values import KeyResultTerms, ObjectiveKind, ObjectiveStatus, Role, Standing
+from domain.values import Role, Standing
 
 A = TypeVar("A", bound=Aggregate)
 Clock = Callable[[], datetime]
 
 ADMIN_ID = uuid5(UUID("6f0c2a57-3f0e-4d7e-9a53-5b8a3d1b0e11"), "admin")
 
-CLOSED_OBJECTIVES = (ObjectiveStatus.REJECTED, ObjectiveStatus.WITHDRAWN)
 
 
 class Recorded(NamedTuple):
@@ -67,14 +63,17 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
     # ---- plumbing ---------------------------------------------------------------
 
     def now(self) -> datetime:
-        """The time to stamp on the next events: the clock, but never before the log's head."""
+        """The time to stamp on the next command: the clock, but always after the log's head.
+
+        Strictly increasing, so "recorded at or before T" and "before in the log" agree.
+        """
         t = self.clock()
         if t.tzinfo is None:
             raise ValueError("the clock must return timezone-aware datetimes")
         if self._last_time is None:
             self._last_time = self._head_time()
-        if self._last_time is not None and t < self._last_time:
-            t = self._last_time
+        if self._last_time is not None and t <= self._last_time:
+            t = self._last_time + timedelta(microseconds=1)
         self._last_time = t
         return t
 

@@ -63,3 +63,20 @@ def test_an_application_saves_and_reloads_an_aggregate(postgres_url):
         ]
     finally:
         reader.close()
+
+
+def test_the_schema_parameter_puts_the_event_tables_in_that_schema(postgres_url):
+    # The library does not create the schema; whoever provisions the database must.
+    with psycopg.connect(postgres_url) as conn:
+        conn.execute("CREATE SCHEMA okr")
+    app = Application(env=environment_for(f"{postgres_url}?schema=okr"))
+    try:
+        app.save(Note("in a schema"))
+    finally:
+        app.close()
+    assert _tables(postgres_url) == []
+    with psycopg.connect(postgres_url) as conn:
+        rows = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'okr'"
+        ).fetchall()
+    assert rows
