@@ -1,0 +1,212 @@
+"""The projector: pulls the event log in order and folds it into every read model, exactly once.
+
+Each batch is read and decoded once, then given to every projection that has not seen it,
+each in its own transaction together with its new tracked position. A crash anywhere
+leaves each projection at a position whose rows are all there, and a restart resumes
+from it. Several projectors (API processes, `okr project` workers) may run at once: the
+tracked position is re-read under a lock inside the transaction, so a batch another
+projector already committed is skipped, never applied twice.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from domain.application import OkrApp
+from projections.projection import Logged, Projection
+from projections.store import ReadStore, Tx
+
+TRACKING = (
+    "CREATE TABLE IF NOT EXISTS okr_tracking ("
+    " projection TEXT PRIMARY KEY, position BIGINT NOT NULL, recorded_at TEXT)"
+)
+
+
+class ProjectionTimeout(Exception):
+    """Raised when the read models did not reach a position within the time allowed."""
+
+    def __init__(self, position: int, reached: int, seconds: float):
+        super().__init__(
+            f"the read models reached position {reached}, not {position}, within {seconds:g} s: "
+            "retry shortly"
+        )
+        self.position, self.reached = position, reached
+
+
+class Projector:
+    def __init__(
+        self, app: OkrApp, store: ReadStore, projections: Sequence[Projection],
+        batch_size: int = 1000,
+    ):
+        self.app = app
+        self.store = store
+        self.projections = {p.name: p for p in projections}
+        self.batch_size = batch_size
+        self._reached = threading.Condition()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.setup()
+
+    # ---- tracking ---------------------------------------------------------------
+
+    def setup(self) -> None:
+        with self.store.transaction() as tx:
+            tx.execute(TRACKING)
+            for p in self.projections.values():
+                p.create(tx)
+                tx.execute(
+                    "INSERT INTO okr_tracking (projection, position) VALUES (?, 0)"
+                    " ON CONFLICT (projection) DO NOTHING", (p.name,),
+                )
+
+    def positions(self) -> dict[str, int]:
+        with self.store.reading() as tx:
+            rows = tx.execute("SELECT projection, position FROM okr_tracking").fetchall()
+        return {name: pos for name, pos in rows if name in self.projections}
+
+    def position(self) -> int:
+        """The position every read model has reached."""
+        return min(self.positions().values(), default=0)
+
+    def _tracked(self, tx: Tx, name: str) -> tuple[int, datetime | None]:
+        lock = " FOR UPDATE" if tx.postgres else ""
+        pos, recorded = tx.execute(
+            f"SELECT position, recorded_at FROM okr_tracking WHERE projection = ?{lock}", (name,)
+        ).fetchone()
+        return pos, datetime.fromisoformat(recorded) if recorded else None
+
+    # ---- reading the log --------------------------------------------------------
+
+    def _read(self, after: int, previous: datetime | None, limit: int) -> list[Logged]:
+        notifications = self.app.recorder.select_notifications(start=after + 1, limit=limit)
+        batch = []
+        for n in notifications:
+            event = self.app.mapper.to_domain_event(n)
+            recorded = event.timestamp if previous is None else max(previous, event.timestamp)
+            batch.append(Logged(n.id, n.topic, recorded, event))
+            previous = recorded
+        return batch
+
+    # ---- processing -------------------------------------------------------------
+
+    def catch_up(self, until: int | None = None, progress: Callable[[int], None] | None = None) -> int:
+        """Processes the log up to its head (or `until`); returns how many events were folded."""
+        done = 0
+        with self._lock:
+            while True:
+                tracked = self.positions()
+                start = min(tracked.values(), default=0)
+                head = self.app.head_position() if until is None else until
+                if start >= head:
+                    break
+                with self.store.reading() as tx:
+                    row = tx.execute(
+                        "SELECT recorded_at FROM okr_tracking WHERE projection = ?",
+                        (min(tracked, key=tracked.get),),
+                    ).fetchone()
+                previous = datetime.fromisoformat(row[0]) if row and row[0] else None
+                batch = self._read(start, previous, min(self.batch_size, head - start))
+                if not batch:
+                    break
+                for name, pos in tracked.items():
+                    self._apply(self.projections[name], [e for e in batch if e.position > pos])
+                done += len(batch)
+                if progress:
+                    progress(len(batch))
+                with self._reached:
+                    self._reached.notify_all()
+        return done
+
+    def _apply(self, projection: Projection, batch: list[Logged]) -> None:
+        if not batch:
+            return
+        try:
+            with self.store.transaction() as tx:
+                pos, _ = self._tracked(tx, projection.name)
+                batch = [e for e in batch if e.position > pos]
+                if not batch:
+                    return  # another projector got there first
+                if batch[0].position != pos + 1:
+                    raise _Overtaken()
+                projection.process(tx, batch)
+                tx.execute(
+                    "UPDATE okr_tracking SET position = ?, recorded_at = ? WHERE projection = ?",
+                    (batch[-1].position, batch[-1].recorded_at.isoformat(), projection.name),
+                )
+        except _Overtaken:
+            projection.reset()
+        except BaseException:
+            # Whatever the projection cached from the rolled-back batch is not in its tables.
+            projection.reset()
+            raise
+
+    def rebuild(self, names: Sequence[str] | None = None, progress: Callable[[int], None] | None = None) -> int:
+        """Drops the named read models (all by default) and folds the whole log into them again."""
+        chosen = [self.projections[n] for n in (names or self.projections)]
+        with self._lock, self.store.transaction() as tx:
+            for p in chosen:
+                p.drop(tx)
+                p.reset()
+                p.create(tx)
+                tx.execute(
+                    "UPDATE okr_tracking SET position = 0, recorded_at = NULL WHERE projection = ?",
+                    (p.name,),
+                )
+        return self.catch_up(progress=progress)
+
+    # ---- running in the background ----------------------------------------------
+
+    def wake(self, position: int | None = None) -> None:
+        self._wake.set()
+
+    def start(self, poll_seconds: float = 0.5) -> None:
+        """Runs in a thread of this process: after each wake-up, and every `poll_seconds`."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+
+        def loop() -> None:
+            while not self._stop.is_set():
+                self._wake.clear()
+                try:
+                    if self.catch_up():
+                        continue
+                except Exception:  # a dropped connection: the next round retries
+                    time.sleep(poll_seconds)
+                self._wake.wait(poll_seconds)
+
+        self._thread = threading.Thread(target=loop, name="okr-projector", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def wait_for(self, position: int, timeout: float = 5.0) -> int:
+        """Blocks until every read model has reached `position`; bounded by `timeout`."""
+        deadline = time.monotonic() + timeout
+        reached = self.position()
+        while reached < position:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ProjectionTimeout(position, reached, timeout)
+            if self._thread is None:
+                self.catch_up(until=position)
+            else:
+                self.wake()
+                with self._reached:
+                    self._reached.wait(min(remaining, 0.05))
+            reached = self.position()
+        return reached
+
+
+class _Overtaken(Exception):
+    """The tracked position moved under us: another projector processed part of this batch."""

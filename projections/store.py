@@ -1,0 +1,137 @@
+"""The read database: where projections keep their rows and tracked positions.
+
+One SQL text serves SQLite and PostgreSQL: queries are written with `?` placeholders
+and translated for psycopg. Read models live beside the event log, in the same SQLite
+file or PostgreSQL database, so one setting (OKR_DATABASE_URL) places both.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from uuid import uuid4
+
+from domain.persistence import environment_for
+
+
+class Tx:
+    """A cursor inside one transaction, speaking `?` placeholders on either database."""
+
+    def __init__(self, cursor: Any, postgres: bool):
+        self._cursor = cursor
+        self.postgres = postgres
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.postgres else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Tx:
+        self._cursor.execute(self._sql(sql), params)
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._cursor.executemany(self._sql(sql), rows)
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+
+class ReadStore:
+    """Connections to the read database named by a database URL."""
+
+    def __init__(self, url: str):
+        env = environment_for(url)
+        self.postgres = env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+        self._local = threading.local()
+        if self.postgres:
+            from psycopg_pool import ConnectionPool
+
+            conninfo = _conninfo(env)
+            self._pool = ConnectionPool(
+                conninfo, min_size=1, max_size=int(env.get("POSTGRES_POOL_SIZE", "5")) + 2,
+                timeout=float(env.get("POSTGRES_CONNECT_TIMEOUT", "10")), open=True,
+            )
+        else:
+            # memory:// keeps its read models in one shared in-memory SQLite database.
+            self._path = env.get("SQLITE_DBNAME") or f"file:okr-read-{uuid4().hex}?mode=memory&cache=shared"
+            self._keepalive = self._connect() if "mode=memory" in self._path else None
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self._path, uri=self._path.startswith("file:"), isolation_level=None,
+            check_same_thread=False, timeout=30,
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        return conn
+
+    def _sqlite(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """One atomic unit: everything in it commits together or not at all."""
+        if self.postgres:
+            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                yield Tx(cur, True)
+            return
+        conn = self._sqlite()
+        cur = conn.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            yield Tx(cur, False)
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        else:
+            cur.execute("COMMIT")
+        finally:
+            cur.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Tx]:
+        """A consistent snapshot for a read spanning several queries."""
+        if self.postgres:
+            with self._pool.connection() as conn:
+                conn.read_only = True
+                try:
+                    with conn.transaction(), conn.cursor() as cur:
+                        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                        yield Tx(cur, True)
+                finally:
+                    conn.read_only = False
+            return
+        conn = self._sqlite()
+        cur = conn.cursor()
+        cur.execute("BEGIN")
+        try:
+            yield Tx(cur, False)
+        finally:
+            cur.execute("COMMIT")
+            cur.close()
+
+    def close(self) -> None:
+        if self.postgres:
+            self._pool.close()
+
+
+def _conninfo(env: dict[str, str]) -> str:
+    from psycopg.conninfo import make_conninfo
+
+    return make_conninfo(
+        dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"], password=env.get("POSTGRES_PASSWORD", ""),
+        connect_timeout=env.get("POSTGRES_CONNECT_TIMEOUT", "10"),
+    )
