@@ -55,6 +55,8 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
         # One writer at a time per process: the time stamped on a command and the order its
         # events enter the log then agree, so recorded time never decreases along the log.
         self._write_lock = threading.RLock()
+        # Called with the position of each command's last event, e.g. to wake projections.
+        self.on_recorded: list[Callable[[int], None]] = []
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -137,7 +139,9 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
                     "request at the same time: reload it and try again"
                 ) from None
             position = max(r.notification.id for r in recordings)
-            return Recorded(result_id or primary.id, primary.version, position)
+        for listener in self.on_recorded:
+            listener(position)
+        return Recorded(result_id or primary.id, primary.version, position)
 
     def _receipt(self, actor_id: UUID, key: str) -> Recorded | None:
         try:

@@ -292,7 +292,7 @@ class Objective(Aggregate):
         if self.status is not S.IN_REVIEW:
             raise InvalidTransition(
                 f"objective is {self.status.value}: only an objective in_review can be "
-                f"{action.split()[0]}d"
+                f"reviewed, so you cannot {action} now"
             )
         if standing.actor_id == self.round_submitted_by:
             raise OwnRound(f"you submitted round {self.round}: someone else must {action}")

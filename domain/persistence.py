@@ -21,6 +21,9 @@ POSTGRES_DEFAULTS = {
     "POSTGRES_MAX_OVERFLOW": "10",
     "POSTGRES_CONNECT_TIMEOUT": "10",
     "POSTGRES_LOCK_TIMEOUT": "5",
+    # Pinned off even if the process environment says otherwise: the library's database
+    # functions insert without its table lock, so a reader tailing the log could skip events.
+    "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
 }
 
 # Query parameters a postgresql:// URL may carry; anything else is refused rather than
