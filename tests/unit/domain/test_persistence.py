@@ -45,6 +45,7 @@ def test_postgresql_url_gives_every_connection_setting():
         "POSTGRES_MAX_OVERFLOW": "10",
         "POSTGRES_CONNECT_TIMEOUT": "10",
         "POSTGRES_LOCK_TIMEOUT": "5",
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
     }
 
 
