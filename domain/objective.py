@@ -15,26 +15,36 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain import rules
-from domain.errors import AlreadyExists, InvalidTransition, InvalidValue, NotAllowed, NotFound, OwnRound
+from domain.errors import AlreadyExists, InvalidTransition, InvalidValue, NotFound
+from domain.measurement import Measurement
+from domain.negotiation import EDITABLE, Negotiation
 from domain.values import (
-    CheckIn, Correction, Direction, KeyResultKind, KeyResultTerms, ObjectiveKind,
-    ObjectiveStatus as S, Role, Standing, Terms,
+    CheckIn,
+    Correction,
+    Direction,
+    KeyResultKind,
+    KeyResultTerms,
+    ObjectiveKind,
+    Role,
+    Standing,
+    Terms,
+)
+from domain.values import (
+    ObjectiveStatus as S,
 )
 
 EDITORS = (Role.LEAD, Role.MEMBER, Role.APPROVER, Role.ADMIN)
-MEASURERS = (Role.LEAD, Role.MEMBER)
-EDITABLE = (S.DRAFT, S.CHANGES_REQUESTED, S.AMENDING)
-WITHDRAWABLE = (S.DRAFT, S.IN_REVIEW, S.CHANGES_REQUESTED, S.COUNTERED, S.AMENDING)
-TITLE_MAX, TEXT_MAX, UNIT_MAX = 200, 2000, 40
+TITLE_MAX, TEXT_MAX = rules.TITLE_MAX_LENGTH, rules.TEXT_MAX_LENGTH
 
 
-def _require(standing: Standing, roles: tuple[Role, ...], action: str) -> None:
-    if not standing.has(*roles):
-        names = " or ".join(r.value.replace("approver", "approver (lead of the parent team)") for r in roles)
-        raise NotAllowed(f"only the team's {names} may {action}")
+def _kind(kind: ObjectiveKind | str) -> ObjectiveKind:
+    try:
+        return ObjectiveKind(kind)
+    except ValueError:
+        raise InvalidValue(f"kind: {kind!r} is neither committed nor aspirational") from None
 
 
-class Objective(Aggregate):
+class Objective(Negotiation, Measurement, Aggregate):
     TOPIC = "okr:Objective"
 
     class Event(Aggregate.Event):
@@ -50,12 +60,12 @@ class Objective(Aggregate):
         cls, standing: Standing, objective_id: UUID, cycle_id: UUID, team_id: UUID, title: str,
         kind: ObjectiveKind | str, description: str, parent_id: UUID | None, now: datetime,
     ) -> Objective:
-        _require(standing, EDITORS, "draft objectives")
+        standing.require(EDITORS, "draft objectives")
         rules.require_text("title", title, TITLE_MAX)
         rules.require_text("description", description, TEXT_MAX, allow_empty=True)
         return cls(
             id=objective_id, actor_id=standing.actor_id, cycle_id=cycle_id, team_id=team_id,
-            title=title.strip(), description=description, kind=ObjectiveKind(kind).value,
+            title=title.strip(), description=description, kind=_kind(kind).value,
             parent_id=parent_id, timestamp=now,
         )
 
@@ -98,7 +108,7 @@ class Objective(Aggregate):
         self.carried_into_id: UUID | None = None
 
     def _require_editable(self, standing: Standing) -> None:
-        _require(standing, EDITORS, "edit this objective")
+        standing.require(EDITORS, "edit this objective")
         if self.status not in EDITABLE:
             raise InvalidTransition(
                 f"objective is {self.status.value}: terms can be edited only in "
@@ -114,7 +124,7 @@ class Objective(Aggregate):
             rules.require_text("title", title, TITLE_MAX)
         if description is not None:
             rules.require_text("description", description, TEXT_MAX, allow_empty=True)
-        new_kind = ObjectiveKind(kind) if kind is not None else None
+        new_kind = _kind(kind) if kind is not None else None
         title = title.strip() if title is not None and title.strip() != self.proposal.title else None
         if description == self.description:
             description = None
@@ -260,21 +270,7 @@ class Objective(Aggregate):
     def _key_result_removed(self, actor_id: UUID, key_result_id: UUID, timestamp: datetime) -> None:
         self.proposal = self.proposal.without_key_result(key_result_id)
 
-    # ---- negotiation ----------------------------------------------------------
-
-    def submit(self, standing: Standing, now: datetime, comment: str | None = None) -> None:
-        _require(standing, (Role.LEAD,), "submit objectives")
-        if self.status not in EDITABLE:
-            raise InvalidTransition(
-                f"objective is {self.status.value}: only a draft, changes_requested or "
-                "amending objective can be submitted"
-            )
-        if not self.proposal.key_results:
-            raise InvalidValue("add at least one key result before submitting")
-        self._submitted(
-            actor_id=standing.actor_id, round=self.round + 1, terms=self.proposal.as_dict(),
-            comment=rules.optional_comment(comment), timestamp=now,
-        )
+    # ---- negotiation (commands in domain/negotiation.py) -----------------------
 
     @event("Submitted", topic="okr:Objective.Submitted")
     def _submitted(
@@ -287,62 +283,16 @@ class Objective(Aggregate):
         self.counter_targets = {}
         self.countered_by = None
 
-    def _require_review(self, standing: Standing, action: str) -> None:
-        _require(standing, (Role.APPROVER,), action)
-        if self.status is not S.IN_REVIEW:
-            raise InvalidTransition(
-                f"objective is {self.status.value}: only an objective in_review can be "
-                f"reviewed, so you cannot {action} now"
-            )
-        if standing.actor_id == self.round_submitted_by:
-            raise OwnRound(f"you submitted round {self.round}: someone else must {action}")
-
-    def approve(self, standing: Standing, now: datetime, comment: str | None = None) -> None:
-        self._require_review(standing, "approve it")
-        self._approved(
-            actor_id=standing.actor_id, round=self.round,
-            comment=rules.optional_comment(comment), timestamp=now,
-        )
-
     @event("Approved", topic="okr:Objective.Approved")
     def _approved(self, actor_id: UUID, round: int, comment: str | None, timestamp: datetime) -> None:
         self.status = S.APPROVED
         self.agreed = self.proposal
-
-    def request_changes(self, standing: Standing, now: datetime, comment: str | None = None) -> None:
-        self._require_review(standing, "request changes")
-        self._changes_requested(
-            actor_id=standing.actor_id, round=self.round,
-            comment=rules.optional_comment(comment), timestamp=now,
-        )
 
     @event("ChangesRequested", topic="okr:Objective.ChangesRequested")
     def _changes_requested(
         self, actor_id: UUID, round: int, comment: str | None, timestamp: datetime
     ) -> None:
         self.status = S.CHANGES_REQUESTED
-
-    def counter(
-        self, standing: Standing, targets: dict[UUID, float], now: datetime,
-        comment: str | None = None,
-    ) -> None:
-        self._require_review(standing, "counter-propose")
-        if not targets:
-            raise InvalidValue("a counter-proposal needs at least one key result with a new target")
-        for kr_id, target in targets.items():
-            kr = self.key_result(kr_id)
-            if kr.kind is KeyResultKind.MILESTONE:
-                raise InvalidValue(f"key result {kr_id} is a milestone: it has no target to counter")
-            rules.validate_key_result(replace(kr, target=target))
-        if all(self.key_result(k).target == t for k, t in targets.items()):
-            raise InvalidValue(
-                "the counter-proposal changes no target: approve the terms as they are instead"
-            )
-        self._countered(
-            actor_id=standing.actor_id, round=self.round,
-            targets=[{"key_result_id": str(k), "target": t} for k, t in targets.items()],
-            comment=rules.optional_comment(comment), timestamp=now,
-        )
 
     @event("Countered", topic="okr:Objective.Countered")
     def _countered(
@@ -353,22 +303,6 @@ class Objective(Aggregate):
         self.counter_targets = {UUID(t["key_result_id"]): t["target"] for t in targets}
         self.countered_by = actor_id
 
-    def _require_counter(self, standing: Standing, action: str) -> None:
-        _require(standing, (Role.LEAD,), action)
-        if self.status is not S.COUNTERED:
-            raise InvalidTransition(
-                f"objective is {self.status.value}: there is no counter-proposal to respond to"
-            )
-        if standing.actor_id == self.countered_by:
-            raise OwnRound("you made this counter-proposal: the team's lead must respond to it")
-
-    def accept_counter(self, standing: Standing, now: datetime, comment: str | None = None) -> None:
-        self._require_counter(standing, "accept a counter-proposal")
-        self._counter_accepted(
-            actor_id=standing.actor_id, round=self.round,
-            comment=rules.optional_comment(comment), timestamp=now,
-        )
-
     @event("CounterAccepted", topic="okr:Objective.CounterAccepted")
     def _counter_accepted(
         self, actor_id: UUID, round: int, comment: str | None, timestamp: datetime
@@ -378,26 +312,12 @@ class Objective(Aggregate):
         self.status = S.APPROVED
         self.counter_targets = {}
 
-    def decline_counter(self, standing: Standing, now: datetime, comment: str | None = None) -> None:
-        self._require_counter(standing, "decline a counter-proposal")
-        self._counter_declined(
-            actor_id=standing.actor_id, round=self.round,
-            comment=rules.optional_comment(comment), timestamp=now,
-        )
-
     @event("CounterDeclined", topic="okr:Objective.CounterDeclined")
     def _counter_declined(
         self, actor_id: UUID, round: int, comment: str | None, timestamp: datetime
     ) -> None:
         self.status = S.CHANGES_REQUESTED
         self.counter_targets = {}
-
-    def reject(self, standing: Standing, now: datetime, comment: str | None = None) -> None:
-        self._require_review(standing, "reject it")
-        self._rejected(
-            actor_id=standing.actor_id, round=self.round,
-            comment=rules.optional_comment(comment), timestamp=now,
-        )
 
     @event("Rejected", topic="okr:Objective.Rejected")
     def _rejected(self, actor_id: UUID, round: int, comment: str | None, timestamp: datetime) -> None:
@@ -407,17 +327,6 @@ class Objective(Aggregate):
             self.proposal = self.agreed
         else:
             self.status = S.REJECTED
-
-    def withdraw(self, standing: Standing, now: datetime, comment: str | None = None) -> None:
-        _require(standing, (Role.LEAD,), "withdraw an objective")
-        if self.status not in WITHDRAWABLE:
-            raise InvalidTransition(
-                f"objective is {self.status.value}: only an objective still under "
-                "negotiation can be withdrawn"
-            )
-        self._withdrawn(
-            actor_id=standing.actor_id, comment=rules.optional_comment(comment), timestamp=now
-        )
 
     @event("Withdrawn", topic="okr:Objective.Withdrawn")
     def _withdrawn(self, actor_id: UUID, comment: str | None, timestamp: datetime) -> None:
@@ -429,46 +338,11 @@ class Objective(Aggregate):
             self.status = S.WITHDRAWN
         self.counter_targets = {}
 
-    def amend(self, standing: Standing, now: datetime, comment: str | None = None) -> None:
-        _require(standing, (Role.LEAD,), "start an amendment")
-        if self.status is not S.APPROVED:
-            raise InvalidTransition(
-                f"objective is {self.status.value}: only approved terms can be amended"
-            )
-        self._amendment_started(
-            actor_id=standing.actor_id, comment=rules.optional_comment(comment), timestamp=now
-        )
-
     @event("AmendmentStarted", topic="okr:Objective.AmendmentStarted")
     def _amendment_started(self, actor_id: UUID, comment: str | None, timestamp: datetime) -> None:
         self.status = S.AMENDING
 
-    # ---- check-ins and scores -------------------------------------------------
-
-    def record_check_in(
-        self, standing: Standing, check_in_id: UUID, key_result_id: UUID, value: float,
-        confidence: float, note: str, measured_at: datetime | None, now: datetime,
-    ) -> None:
-        _require(standing, MEASURERS, "record check-ins")
-        if self.agreed is None:
-            raise InvalidTransition(
-                f"objective is {self.status.value}: check-ins start once its terms are approved"
-            )
-        kr = self.key_result(key_result_id, self.agreed)
-        rules.require_finite("value", value)
-        if kr.kind is KeyResultKind.MILESTONE and value not in (0, 1):
-            raise InvalidValue("a milestone check-in is 1 (done) or 0 (not done)")
-        rules.require_confidence(confidence)
-        rules.require_text("note", note, TEXT_MAX, allow_empty=True)
-        measured_at = now if measured_at is None else measured_at
-        rules.require_measured_at(measured_at, now)
-        if check_in_id in self.check_ins:
-            raise AlreadyExists(f"check-in {check_in_id} already exists")
-        self._check_in_recorded(
-            actor_id=standing.actor_id, check_in_id=check_in_id, key_result_id=key_result_id,
-            value=float(value), confidence=float(confidence), note=note,
-            measured_at=measured_at, timestamp=now,
-        )
+    # ---- check-ins and scores (commands in domain/measurement.py) -------------
 
     @event("CheckInRecorded", topic="okr:Objective.CheckInRecorded")
     def _check_in_recorded(
@@ -478,23 +352,6 @@ class Objective(Aggregate):
         self.check_ins[check_in_id] = CheckIn(
             id=check_in_id, key_result_id=key_result_id, value=value, confidence=confidence,
             note=note, measured_at=measured_at, recorded_at=timestamp, actor_id=actor_id,
-        )
-
-    def correct_check_in(
-        self, standing: Standing, check_in_id: UUID, value: float, reason: str, now: datetime
-    ) -> None:
-        _require(standing, MEASURERS, "correct check-ins")
-        check_in = self.check_ins.get(check_in_id)
-        if check_in is None:
-            raise NotFound(f"check-in {check_in_id} is not part of this objective")
-        rules.require_finite("value", value)
-        kr = self.key_result(check_in.key_result_id, self.agreed)
-        if kr.kind is KeyResultKind.MILESTONE and value not in (0, 1):
-            raise InvalidValue("a milestone check-in is 1 (done) or 0 (not done)")
-        rules.require_text("reason", reason, TEXT_MAX)
-        self._check_in_corrected(
-            actor_id=standing.actor_id, check_in_id=check_in_id, value=float(value),
-            reason=reason.strip(), timestamp=now,
         )
 
     @event("CheckInCorrected", topic="okr:Objective.CheckInCorrected")
@@ -507,24 +364,6 @@ class Objective(Aggregate):
             check_in, corrections=(*check_in.corrections, correction)
         )
 
-    def adjust_score(
-        self, standing: Standing, score: float, reason: str, closed_at: datetime | None,
-        now: datetime,
-    ) -> None:
-        _require(standing, (Role.LEAD,), "adjust the score")
-        if closed_at is None:
-            raise InvalidTransition("the cycle is not closed: scores are adjusted after the close")
-        if self.agreed is None:
-            raise InvalidTransition(
-                f"objective is {self.status.value}: only objectives with agreed terms are scored"
-            )
-        rules.require_score(score)
-        rules.require_text("reason", reason, TEXT_MAX)
-        self._score_adjusted(
-            actor_id=standing.actor_id, score=round(float(score), 2), reason=reason.strip(),
-            computed_score=scorecard.frozen_score(self, closed_at), timestamp=now,
-        )
-
     @event("ScoreAdjusted", topic="okr:Objective.ScoreAdjusted")
     def _score_adjusted(
         self, actor_id: UUID, score: float, reason: str, computed_score: float,
@@ -533,35 +372,8 @@ class Objective(Aggregate):
         self.adjusted_score = score
         self.adjustment_reason = reason
 
-    def carry_over(
-        self, standing: Standing, into_objective_id: UUID, into_cycle_id: UUID,
-        closed_at: datetime | None, now: datetime,
-    ) -> list[KeyResultTerms]:
-        """Marks this objective as carried into another cycle; returns the key results to carry."""
-        _require(standing, (Role.LEAD,), "carry an objective over")
-        if closed_at is None:
-            raise InvalidTransition("the cycle is not closed: objectives are carried over after the close")
-        if into_cycle_id == self.cycle_id:
-            raise InvalidValue("carry over into another cycle than the objective's own")
-        if self.carried_into_id is not None:
-            raise AlreadyExists(f"objective was already carried over into {self.carried_into_id}")
-        if self.agreed is None:
-            raise InvalidTransition(
-                f"objective is {self.status.value}: only objectives with agreed terms are carried over"
-            )
-        if scorecard.frozen_score(self, closed_at) >= 1.0:
-            raise InvalidTransition("objective was fully achieved: there is nothing to carry over")
-        self._carried_over(
-            actor_id=standing.actor_id, into_objective_id=into_objective_id,
-            into_cycle_id=into_cycle_id, timestamp=now,
-        )
-        return scorecard.unfinished_key_results(self, into_objective_id)
-
     @event("CarriedOver", topic="okr:Objective.CarriedOver")
     def _carried_over(
         self, actor_id: UUID, into_objective_id: UUID, into_cycle_id: UUID, timestamp: datetime
     ) -> None:
         self.carried_into_id = into_objective_id
-
-
-from domain import scorecard  # noqa: E402  (scorecard reads Objective state; imported last to avoid a cycle)

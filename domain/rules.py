@@ -19,7 +19,9 @@ from domain.values import (
 )
 
 TITLE_MAX_LENGTH = 200
-COMMENT_MAX_LENGTH = 2000
+UNIT_MAX_LENGTH = 40
+TEXT_MAX_LENGTH = 2000
+COMMENT_MAX_LENGTH = TEXT_MAX_LENGTH
 
 ON_TRACK_RATIO = 0.75
 AT_RISK_RATIO = 0.5
@@ -196,6 +198,14 @@ def require_email(email: str) -> str:
     return text
 
 
+def require_measurement(kr: KeyResultTerms, value: float) -> float:
+    """A check-in value: finite, and for a milestone 1 (done) or 0 (not done)."""
+    value = require_finite("value", value)
+    if kr.kind is KeyResultKind.MILESTONE and value not in (0.0, 1.0):
+        raise InvalidValue("value: a milestone check-in is 1 (done) or 0 (not done)")
+    return value
+
+
 def require_measured_at(measured_at: datetime, now: datetime) -> datetime:
     """Valid time of a check-in: timezone-aware and not in the future."""
     if not isinstance(measured_at, datetime) or measured_at.tzinfo is None:
@@ -211,6 +221,7 @@ def require_measured_at(measured_at: datetime, now: datetime) -> datetime:
 def validate_key_result(kr: KeyResultTerms) -> None:
     """Refuses key result terms that do not fit their kind, a weight ≤ 0 or a bad title."""
     require_text("title", kr.title, TITLE_MAX_LENGTH)
+    require_text("unit", kr.unit, UNIT_MAX_LENGTH, allow_empty=True)
     require_weight(kr.weight)
     if kr.kind is KeyResultKind.METRIC:
         _require_present("baseline", kr.baseline, "a metric key result needs a baseline")

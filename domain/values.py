@@ -7,6 +7,8 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from domain.errors import NotAllowed
+
 
 class ObjectiveStatus(StrEnum):
     DRAFT = "draft"
@@ -70,6 +72,12 @@ class Role(StrEnum):
     APPROVER = "approver"
 
 
+ROLE_NAMES = {
+    Role.ADMIN: "admin", Role.LEAD: "lead", Role.MEMBER: "member",
+    Role.APPROVER: "approver (lead of the parent team)",
+}
+
+
 @dataclass(frozen=True)
 class Standing:
     """Who is acting and which roles they hold for the team that owns an objective.
@@ -83,6 +91,12 @@ class Standing:
 
     def has(self, *roles: Role) -> bool:
         return any(role in self.roles for role in roles)
+
+    def require(self, roles: tuple[Role, ...], action: str) -> None:
+        """Raises NotAllowed unless the actor holds one of `roles`."""
+        if not self.has(*roles):
+            names = " or ".join(ROLE_NAMES[r] for r in roles)
+            raise NotAllowed(f"only the team's {names} may {action}")
 
 
 @dataclass(frozen=True)
