@@ -25,15 +25,20 @@ def test_two_writers_that_loaded_the_same_version_cannot_both_append(make_app, c
     cycle = setup.plan_cycle(admin, "Q3", date(2026, 7, 1), date(2026, 9, 30)).id
     head = setup.head_position()
 
-    # Both writers are held at the moment they take the time, i.e. before they load the
-    # cycle, so both decide on version 1 before either saves.
+    # Both writers are held just after loading the cycle, so both decide on version 1
+    # before either saves.
     gate = threading.Barrier(2, timeout=10)
+    writers = [make_app(), make_app()]
+    for writer in writers:
+        load = writer.repository.get
 
-    def gated_clock():
-        gate.wait()
-        return clock()
+        def gated_get(*args, _load=load, **kwargs):
+            aggregate = _load(*args, **kwargs)
+            if getattr(aggregate, "id", None) == cycle:
+                gate.wait()
+            return aggregate
 
-    writers = [make_app(gated_clock), make_app(gated_clock)]
+        writer.repository.get = gated_get
     outcomes: list[object] = []
 
     def write(app):

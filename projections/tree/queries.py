@@ -1,0 +1,138 @@
+"""Questions the goal tree answers, each as of a log position: a cycle's tree, one objective,
+a key result's check-ins, the North Star. Clock-dependent values (health) are computed at
+the `now` the caller passes: the `as_of` time for a time-travel read, the request's time
+otherwise."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from uuid import UUID
+
+from domain import rules
+from domain.values import CycleState
+from projections.store import Tx
+from projections.timefmt import parsed
+from projections.tree import tables
+from projections.tree.documents import nest, objective_row, team_and_below
+from projections.tree.rows import (
+    CheckInRow, CorrectionRow, CycleRow, GoalTree, ObjectiveRow, TeamRow,
+)
+
+
+def cycle_at(tx: Tx, cycle_id: UUID, position: int) -> CycleRow | None:
+    """The cycle as it stood at `position`; None if it was not planned by then."""
+    row = tx.execute(tables.CYCLE_AS_OF, (str(cycle_id), position)).fetchone()
+    if row is None:
+        return None
+    cid, name, starts_on, ends_on, state, closed_at = row
+    return CycleRow(
+        id=UUID(cid), name=name, starts_on=date.fromisoformat(starts_on),
+        ends_on=date.fromisoformat(ends_on), state=CycleState(state),
+        closed_at=parsed(closed_at) if closed_at else None,
+    )
+
+
+def north_star_at(tx: Tx, position: int) -> str | None:
+    row = tx.execute(tables.NORTH_STAR_AS_OF, (position,)).fetchone()
+    return row[0] if row else None
+
+
+def _team(row: tuple) -> TeamRow:
+    tid, name, parent, lead = row
+    return TeamRow(UUID(tid), name, UUID(parent) if parent else None, UUID(lead))
+
+
+def teams_at(tx: Tx, position: int) -> dict[UUID, TeamRow]:
+    """Every team formed by `position`, with its name, parent and lead as of then."""
+    rows = tx.execute(tables.TEAMS_AS_OF, (position, position)).fetchall()
+    return {team.id: team for team in map(_team, rows)}
+
+
+def team_at(tx: Tx, team_id: UUID, position: int) -> TeamRow | None:
+    row = tx.execute(tables.TEAM_AS_OF, (str(team_id), position)).fetchone()
+    return None if row is None else _team(row)
+
+
+def goal_tree(
+    tx: Tx, cycle_id: UUID, position: int, now: datetime, team_id: UUID | None = None,
+    include_gone: bool = False,
+) -> GoalTree | None:
+    """The cycle's objectives at `position`, nested by parent links, with progress roll-ups.
+
+    With `team_id`, only the objectives of that team and the teams under it (by the team
+    hierarchy as of `position`). Rejected and withdrawn objectives are left out unless
+    `include_gone`. None if the cycle was not planned by `position`.
+    """
+    cycle = cycle_at(tx, cycle_id, position)
+    if cycle is None:
+        return None
+    teams = teams_at(tx, position)
+    chosen: list[str] = []
+    if team_id is not None:
+        if team_id not in teams:  # not formed by then: it owns nothing
+            return GoalTree(position, cycle, north_star_at(tx, position), team_id, ())
+        chosen = sorted(str(t) for t in team_and_below(teams, team_id))
+    params = [position, str(cycle_id), position, *chosen]
+    if not include_gone:
+        params += tables.GONE_STATUSES
+    sql = tables.members_as_of(teams=len(chosen), gone=include_gone)
+    rows = tx.execute(sql, params).fetchall()
+    objectives = []
+    for version in rows:
+        team = teams.get(UUID(version[2]))
+        objectives.append(objective_row(
+            version, team_name=team.name if team else None, cycle=cycle, now=now,
+        ))
+    return GoalTree(
+        position=position, cycle=cycle, north_star=north_star_at(tx, position),
+        team_id=team_id, roots=nest(objectives),
+    )
+
+
+def objective_at(tx: Tx, objective_id: UUID, position: int, now: datetime) -> ObjectiveRow | None:
+    """One objective as it stood at `position`; None if it was not drafted by then.
+
+    Its children's average counts the aligned objectives of its cycle at that position,
+    rejected and withdrawn ones left out, as in the tree.
+    """
+    version = tx.execute(tables.OBJECTIVE_AS_OF, (str(objective_id), position)).fetchone()
+    if version is None:
+        return None
+    _, cycle_id, team_id, _, _ = version
+    cycle = cycle_at(tx, UUID(cycle_id), position)
+    team = team_at(tx, UUID(team_id), position)
+    children = tx.execute(
+        tables.members_as_of(gone=False, parent=True),
+        (position, cycle_id, position, *tables.GONE_STATUSES, str(objective_id)),
+    ).fetchall()
+    average = rules.children_average(json.loads(child[-1])["progress"] for child in children)
+    return objective_row(
+        version, team_name=team.name if team else None, cycle=cycle, now=now,
+        children_average=average,
+    )
+
+
+def check_ins_at(tx: Tx, key_result_id: UUID, position: int) -> list[CheckInRow]:
+    """A key result's check-ins recorded by `position`, in valid-time order, each with the
+    corrections recorded by then beside it and its value after them."""
+    kr = str(key_result_id)
+    corrections: dict[tuple[str, str], list[CorrectionRow]] = {}
+    for oid, cid, value, reason, actor, recorded, pos in tx.execute(
+        tables.CORRECTIONS_AS_OF, (kr, position, position)
+    ).fetchall():
+        corrections.setdefault((oid, cid), []).append(
+            CorrectionRow(value, reason, UUID(actor), parsed(recorded), pos)
+        )
+    series = []
+    for oid, cid, krid, pos, value, confidence, note, measured, recorded, actor in tx.execute(
+        tables.CHECK_INS_AS_OF, (kr, position)
+    ).fetchall():
+        fixes = tuple(corrections.get((oid, cid), ()))
+        series.append(CheckInRow(
+            id=UUID(cid), objective_id=UUID(oid), key_result_id=UUID(krid), value=value,
+            current_value=fixes[-1].value if fixes else value, confidence=confidence,
+            note=note, measured_at=parsed(measured), recorded_at=parsed(recorded),
+            actor_id=UUID(actor), position=pos, corrections=fixes,
+        ))
+    return series

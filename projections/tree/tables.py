@@ -1,0 +1,160 @@
+"""The goal tree's temporal tables, and the as-of lookups they are indexed for.
+
+Every row is valid from `from_position` until the next row of the same key. "As of P"
+means the row with the greatest `from_position <= P`, found through the primary key
+(key, from_position), so its cost depends on how many keys are asked for, never on how
+long the log is. Objectives never change cycle or team, so a cycle's members are a small
+table of their own, read first.
+"""
+
+from __future__ import annotations
+
+TABLES = (
+    "okr_objective_versions", "okr_cycle_objectives", "okr_cycle_versions",
+    "okr_team_versions", "okr_north_star_versions", "okr_check_ins",
+    "okr_check_in_corrections",
+)
+
+SCHEMA = (
+    # One row per objective event (and one per objective with agreed terms at its cycle's
+    # close): the whole state at that version, as JSON. `parent_id` and `status` are the
+    # doc's, as columns, to find children without parsing every document.
+    "CREATE TABLE IF NOT EXISTS okr_objective_versions ("
+    " objective_id TEXT NOT NULL, from_position BIGINT NOT NULL, cycle_id TEXT NOT NULL,"
+    " team_id TEXT NOT NULL, parent_id TEXT, status TEXT NOT NULL, doc TEXT NOT NULL,"
+    " PRIMARY KEY (objective_id, from_position))",
+    "CREATE TABLE IF NOT EXISTS okr_cycle_objectives ("
+    " cycle_id TEXT NOT NULL, objective_id TEXT NOT NULL, team_id TEXT NOT NULL,"
+    " from_position BIGINT NOT NULL, PRIMARY KEY (cycle_id, objective_id))",
+    "CREATE TABLE IF NOT EXISTS okr_cycle_versions ("
+    " cycle_id TEXT NOT NULL, from_position BIGINT NOT NULL, name TEXT NOT NULL,"
+    " starts_on TEXT NOT NULL, ends_on TEXT NOT NULL, state TEXT NOT NULL, closed_at TEXT,"
+    " PRIMARY KEY (cycle_id, from_position))",
+    "CREATE TABLE IF NOT EXISTS okr_team_versions ("
+    " team_id TEXT NOT NULL, from_position BIGINT NOT NULL, name TEXT NOT NULL,"
+    " parent_id TEXT, lead_id TEXT NOT NULL, PRIMARY KEY (team_id, from_position))",
+    "CREATE TABLE IF NOT EXISTS okr_north_star_versions ("
+    " from_position BIGINT PRIMARY KEY, statement TEXT NOT NULL)",
+    # Check-ins never change; corrections sit beside them. Both carry the position that
+    # recorded them, so "known at P" is `position <= P`.
+    "CREATE TABLE IF NOT EXISTS okr_check_ins ("
+    " objective_id TEXT NOT NULL, check_in_id TEXT NOT NULL, key_result_id TEXT NOT NULL,"
+    " position BIGINT NOT NULL, value DOUBLE PRECISION NOT NULL,"
+    " confidence DOUBLE PRECISION NOT NULL, note TEXT NOT NULL, measured_at TEXT NOT NULL,"
+    " recorded_at TEXT NOT NULL, actor_id TEXT NOT NULL,"
+    " PRIMARY KEY (objective_id, check_in_id))",
+    "CREATE INDEX IF NOT EXISTS okr_check_ins_key_result"
+    " ON okr_check_ins (key_result_id, position)",
+    "CREATE TABLE IF NOT EXISTS okr_check_in_corrections ("
+    " objective_id TEXT NOT NULL, check_in_id TEXT NOT NULL, position BIGINT NOT NULL,"
+    " value DOUBLE PRECISION NOT NULL, reason TEXT NOT NULL, actor_id TEXT NOT NULL,"
+    " recorded_at TEXT NOT NULL, PRIMARY KEY (objective_id, check_in_id, position))",
+)
+
+INSERT_VERSION = (
+    "INSERT INTO okr_objective_versions (objective_id, from_position, cycle_id, team_id,"
+    " parent_id, status, doc) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_MEMBER = (
+    "INSERT INTO okr_cycle_objectives (cycle_id, objective_id, team_id, from_position)"
+    " VALUES (?, ?, ?, ?)"
+)
+INSERT_CYCLE = (
+    "INSERT INTO okr_cycle_versions (cycle_id, from_position, name, starts_on, ends_on, state,"
+    " closed_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_TEAM = (
+    "INSERT INTO okr_team_versions (team_id, from_position, name, parent_id, lead_id)"
+    " VALUES (?, ?, ?, ?, ?)"
+)
+INSERT_NORTH_STAR = "INSERT INTO okr_north_star_versions (from_position, statement) VALUES (?, ?)"
+INSERT_CHECK_IN = (
+    "INSERT INTO okr_check_ins (objective_id, check_in_id, key_result_id, position, value,"
+    " confidence, note, measured_at, recorded_at, actor_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_CORRECTION = (
+    "INSERT INTO okr_check_in_corrections (objective_id, check_in_id, position, value, reason,"
+    " actor_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+# In the order a batch writes them, so that rows refer only to rows already written.
+INSERTS = (
+    INSERT_MEMBER, INSERT_VERSION, INSERT_CYCLE, INSERT_TEAM, INSERT_NORTH_STAR,
+    INSERT_CHECK_IN, INSERT_CORRECTION,
+)
+
+# The version of one objective as of a position: a backward probe of the primary key.
+_LATEST = (
+    "SELECT MAX(w.from_position) FROM okr_objective_versions w"
+    " WHERE w.objective_id = m.objective_id AND w.from_position <= ?"
+)
+
+
+GONE_STATUSES = ("rejected", "withdrawn")
+
+
+def members_as_of(teams: int = 0, gone: bool = True, parent: bool = False) -> str:
+    """A cycle's objectives and their versions as of a position, in the order drafted.
+
+    Parameters, in order: position, cycle_id, position; then `teams` team ids to keep;
+    then, unless `gone`, the GONE_STATUSES to leave out; then, with `parent`, the parent id.
+    """
+    sql = (
+        "SELECT v.objective_id, v.cycle_id, v.team_id, v.from_position, v.doc"
+        " FROM okr_cycle_objectives m"
+        " JOIN okr_objective_versions v ON v.objective_id = m.objective_id"
+        f" AND v.from_position = ({_LATEST})"
+        " WHERE m.cycle_id = ? AND m.from_position <= ?"
+    )
+    if teams:
+        sql += f" AND m.team_id IN ({', '.join('?' * teams)})"
+    if not gone:
+        sql += " AND v.status NOT IN (?, ?)"
+    if parent:
+        sql += " AND v.parent_id = ?"
+    return sql + " ORDER BY m.from_position"
+
+
+OBJECTIVE_AS_OF = (
+    "SELECT objective_id, cycle_id, team_id, from_position, doc FROM okr_objective_versions"
+    " WHERE objective_id = ? AND from_position <= ? ORDER BY from_position DESC LIMIT 1"
+)
+
+CLOSED_AT = (  # the cycle's latest version, for the projection itself
+    "SELECT closed_at FROM okr_cycle_versions WHERE cycle_id = ?"
+    " ORDER BY from_position DESC LIMIT 1"
+)
+
+CYCLE_AS_OF = (
+    "SELECT cycle_id, name, starts_on, ends_on, state, closed_at FROM okr_cycle_versions"
+    " WHERE cycle_id = ? AND from_position <= ? ORDER BY from_position DESC LIMIT 1"
+)
+
+TEAMS_AS_OF = (
+    "SELECT t.team_id, t.name, t.parent_id, t.lead_id FROM okr_team_versions t"
+    " WHERE t.from_position <= ? AND NOT EXISTS (SELECT 1 FROM okr_team_versions n"
+    " WHERE n.team_id = t.team_id AND n.from_position > t.from_position"
+    " AND n.from_position <= ?)"
+)
+
+TEAM_AS_OF = (
+    "SELECT team_id, name, parent_id, lead_id FROM okr_team_versions"
+    " WHERE team_id = ? AND from_position <= ? ORDER BY from_position DESC LIMIT 1"
+)
+
+NORTH_STAR_AS_OF = (
+    "SELECT statement FROM okr_north_star_versions WHERE from_position <= ?"
+    " ORDER BY from_position DESC LIMIT 1"
+)
+
+CHECK_INS_AS_OF = (
+    "SELECT objective_id, check_in_id, key_result_id, position, value, confidence, note,"
+    " measured_at, recorded_at, actor_id FROM okr_check_ins"
+    " WHERE key_result_id = ? AND position <= ? ORDER BY measured_at, position"
+)
+
+CORRECTIONS_AS_OF = (
+    "SELECT r.objective_id, r.check_in_id, r.value, r.reason, r.actor_id, r.recorded_at,"
+    " r.position FROM okr_check_ins c JOIN okr_check_in_corrections r"
+    " ON r.objective_id = c.objective_id AND r.check_in_id = c.check_in_id"
+    " WHERE c.key_result_id = ? AND c.position <= ? AND r.position <= ? ORDER BY r.position"
+)

@@ -1,0 +1,144 @@
+"""The goal tree's pure pieces: version documents from objectives, rows back from documents,
+nesting by parent links and team subtrees."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID, uuid4
+
+import pytest
+
+from domain import rules, scorecard
+from domain.objective import Objective
+from domain.values import (
+    CycleState, Health, KeyResultKind, KeyResultTerms, ObjectiveStatus, Role, Standing,
+)
+from projections.tree.documents import Encoder, document, nest, objective_row, team_and_below
+from projections.tree.rows import CycleRow, TeamRow
+
+pytestmark = pytest.mark.unit
+
+LEAD = Standing(uuid4(), frozenset({Role.LEAD, Role.MEMBER}))
+APPROVER = Standing(uuid4(), frozenset({Role.APPROVER}))
+T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
+KR = KeyResultTerms(uuid4(), "p95 latency", KeyResultKind.METRIC, "ms", baseline=50.0, target=10.0)
+DONE = KeyResultTerms(uuid4(), "Status page", KeyResultKind.MILESTONE)
+
+
+def drafted(parent_id: UUID | None = None) -> Objective:
+    objective = Objective.draft(
+        LEAD, uuid4(), uuid4(), uuid4(), "Fast checkout", "committed", "", parent_id, T0
+    )
+    objective.add_key_result(LEAD, KR, T0)
+    objective.add_key_result(LEAD, DONE, T0)
+    return objective
+
+
+def approved() -> Objective:
+    objective = drafted()
+    objective.submit(LEAD, T0)
+    objective.approve(APPROVER, T0)
+    return objective
+
+
+def version(objective: Objective, closed_at: datetime | None = None, position: int = 7) -> tuple:
+    """As the queries select it: objective_id, cycle_id, team_id, from_position, doc."""
+    oid, _, cid, tid, _, _, doc = Encoder().row(objective, position, closed_at)
+    return oid, cid, tid, position, doc
+
+
+def cycle(state: CycleState) -> CycleRow:
+    return CycleRow(uuid4(), "Q1", date(2026, 1, 1), date(2026, 3, 31), state, None)
+
+
+def test_a_draft_document_holds_the_proposal_and_neither_agreed_terms_nor_a_score():
+    doc = document(drafted(), closed_at=None)
+    assert doc["status"] == "draft" and doc["agreed"] is None
+    assert [k["id"] for k in doc["proposal"]["key_results"]] == [str(KR.id), str(DONE.id)]
+    assert doc["measures"] == [[None, None, 0.0], [None, None, 0.0]]
+    assert (doc["progress"], doc["has_check_ins"], doc["computed_score"]) == (0.0, False, None)
+
+
+def test_an_approved_objective_shows_the_scorecards_values_and_no_proposal():
+    objective = approved()
+    objective.record_check_in(LEAD, uuid4(), KR.id, 30.0, 0.7, "", T0, T0)
+    first = uuid4()
+    objective.record_check_in(LEAD, first, DONE.id, 0, 0.4, "", T0, T0)
+    objective.correct_check_in(LEAD, first, 1, "it did ship", T0 + timedelta(hours=1))
+    doc = document(objective, closed_at=None)
+    assert doc["proposal"] is None and doc["agreed"]["title"] == "Fast checkout"
+    assert doc["progress"] == scorecard.progress(objective) == 0.75
+    assert doc["measures"] == [[30.0, 0.7, 0.5], [1.0, 0.4, 1.0]]
+
+
+def test_after_the_close_every_version_carries_the_score_frozen_at_the_close():
+    objective = approved()
+    objective.record_check_in(LEAD, uuid4(), KR.id, 30.0, 0.7, "", T0, T0)
+    closed_at = T0 + timedelta(days=80)
+    later = closed_at + timedelta(days=3)
+    objective.record_check_in(LEAD, uuid4(), KR.id, 10.0, 1.0, "review", later, later)
+    doc = document(objective, closed_at)
+    assert doc["computed_score"] == scorecard.frozen_score(objective, closed_at) == 0.25
+    assert doc["progress"] == 0.5  # the review measurement moves progress, not the score
+
+
+def test_the_terms_text_kept_by_the_encoder_follows_every_change_of_terms():
+    objective = drafted()
+    encoder = Encoder()
+    before = json.loads(encoder.document(objective, None))
+    objective.revise_key_result(LEAD, KR.id, T0, target=20.0)
+    after = json.loads(encoder.document(objective, None))
+    assert before["proposal"]["key_results"][0]["target"] == 10.0
+    assert after["proposal"]["key_results"][0]["target"] == 20.0
+    assert after == document(objective, None)
+
+
+def test_health_is_computed_at_now_only_for_agreed_terms_in_an_active_cycle():
+    objective = approved()
+    objective.record_check_in(LEAD, uuid4(), KR.id, 40.0, 0.7, "", T0, T0)
+    now = datetime(2026, 2, 15, tzinfo=UTC)
+    row = objective_row(version(objective), team_name="Web", cycle=cycle(CycleState.ACTIVE), now=now)
+    expected = rules.expected_progress(date(2026, 1, 1), date(2026, 3, 31), now)
+    assert row.health is rules.health(0.125, expected, True) is Health.OFF_TRACK
+    assert (row.status, row.version, row.changed_at_position) == (ObjectiveStatus.APPROVED, objective.version, 7)
+    assert [kr.current_value for kr in row.key_results] == [40.0, None]
+    planning = objective_row(version(objective), team_name="Web", cycle=cycle(CycleState.PLANNING), now=now)
+    assert planning.health is None
+    draft = objective_row(version(drafted()), team_name="Web", cycle=cycle(CycleState.ACTIVE), now=now)
+    assert draft.health is None
+
+
+def test_a_closed_objective_row_has_a_band_and_flags_from_its_computed_score():
+    objective = approved()
+    objective.record_check_in(LEAD, uuid4(), DONE.id, 1, 0.9, "", T0, T0)
+    row = objective_row(version(objective, closed_at=T0 + timedelta(days=1)), team_name=None,
+                        cycle=None, now=T0)
+    assert (row.computed_score, row.band.value, [f.value for f in row.flags]) == (
+        0.5, "yellow", ["committed_not_met"],
+    )
+
+
+def test_nesting_makes_roots_of_rows_whose_parent_is_not_in_the_answer_and_averages_children():
+    top = objective_row(version(approved()), team_name=None, cycle=None, now=T0)
+    child = drafted(parent_id=top.id)
+    child_row = objective_row(version(child), team_name=None, cycle=None, now=T0)
+    stray = objective_row(version(drafted(parent_id=uuid4())), team_name=None, cycle=None, now=T0)
+    [root, orphan] = nest([top, child_row, stray])
+    assert root.objective.id == top.id and [c.objective.id for c in root.children] == [child_row.id]
+    assert root.objective.children_average == child_row.progress
+    assert root.children[0].objective.children_average is None
+    assert orphan.objective.id == stray.id and orphan.children == ()
+
+
+def test_a_team_subtree_follows_parent_links_downwards_only():
+    company, product, web, sales = (uuid4() for _ in range(4))
+    teams = {
+        company: TeamRow(company, "Company", None, uuid4()),
+        product: TeamRow(product, "Product", company, uuid4()),
+        web: TeamRow(web, "Web", product, uuid4()),
+        sales: TeamRow(sales, "Sales", company, uuid4()),
+    }
+    assert team_and_below(teams, product) == {product, web}
+    assert team_and_below(teams, company) == {company, product, web, sales}
+    assert team_and_below(teams, web) == {web}
