@@ -1,0 +1,30 @@
+"""Every read model okr-ledger keeps, by name, and the projector that feeds them."""
+
+from __future__ import annotations
+
+from domain.application import OkrApp
+from projections.audit import ApprovalAuditProjection
+from projections.feed.projection import FeedProjection
+from projections.negotiation import NegotiationProjection
+from projections.projection import Projection
+from projections.runner import Projector
+from projections.store import ReadStore
+from projections.tree import TreeProjection
+
+
+def read_models(app: OkrApp) -> list[Projection]:
+    # The tree folds events into Objective aggregates; on a cache miss it loads the
+    # aggregate at the version it has reached from the event store itself.
+    return [
+        FeedProjection(),
+        TreeProjection(load=lambda aggregate_id, version: app.repository.get(aggregate_id, version=version)),
+        NegotiationProjection(),
+        ApprovalAuditProjection(),
+    ]
+
+
+NAMES = ("feed", "tree", "negotiation", "approval_audit")
+
+
+def projector_for(app: OkrApp, url: str, batch_size: int = 1000) -> Projector:
+    return Projector(app, ReadStore(url), read_models(app), batch_size=batch_size)
