@@ -138,6 +138,8 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
                     f"{type(primary).__name__.lower()} {primary.id} was changed by another "
                     "request at the same time: reload it and try again"
                 ) from None
+            if not recordings:  # a command that changed nothing (the same lead appointed again)
+                return Recorded(result_id or primary.id, primary.version, self.head_position())
             position = max(r.notification.id for r in recordings)
         for listener in self.on_recorded:
             listener(position)

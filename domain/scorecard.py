@@ -22,15 +22,39 @@ def latest_check_in(
     A late-arriving measurement of an earlier moment does not displace a newer one;
     ties on valid time go to the one recorded last.
     """
-    latest = None
+    return latest_check_ins(objective, recorded_until).get(key_result_id)
+
+
+def latest_check_ins(
+    objective: Objective, recorded_until: datetime | None = None
+) -> dict[UUID, CheckIn]:
+    """`latest_check_in` of every key result with check-ins, by key result id, in one pass."""
+    latest: dict[UUID, CheckIn] = {}
     for check_in in objective.check_ins.values():
-        if check_in.key_result_id != key_result_id:
-            continue
         if recorded_until is not None and check_in.recorded_at > recorded_until:
             continue
-        if latest is None or check_in.measured_at >= latest.measured_at:
-            latest = check_in
+        kr = check_in.key_result_id
+        found = latest.get(kr)
+        if found is None or check_in.measured_at >= found.measured_at:
+            latest[kr] = check_in
     return latest
+
+
+def deciding_check_ins(objective: Objective, closed_at: datetime | None = None) -> set[UUID]:
+    """The ids of the check-ins that decide the objective's values from now on.
+
+    These are the latest check-in of each key result (as `latest_check_in` picks it) and,
+    with `closed_at`, the latest of each among those recorded by then (the frozen score's).
+    Every other check-in is superseded for good: check-ins are only ever added, and an added
+    one can displace a latest check-in but never bring back one it displaced. So a reader
+    that only needs the values may forget the others (without `closed_at`, as long as the
+    close, when it comes, is not earlier than every check-in it forgot).
+    """
+    latest = latest_check_ins(objective)
+    if closed_at is None:
+        return {c.id for c in latest.values()}
+    frozen = latest_check_ins(objective, closed_at)
+    return {c.id for c in latest.values()} | {c.id for c in frozen.values()}
 
 
 def current_value(
@@ -48,10 +72,13 @@ def key_result_progress(
 
 def progress(objective: Objective, recorded_until: datetime | None = None) -> float:
     terms: Terms = objective.agreed or objective.proposal
-    return rules.objective_progress(
-        (key_result_progress(objective, kr, recorded_until), kr.weight)
-        for kr in terms.key_results
-    )
+    latest = latest_check_ins(objective, recorded_until)  # one pass for every key result
+    parts = []
+    for kr in terms.key_results:
+        check_in = latest.get(kr.id)
+        value = None if check_in is None else check_in.value_as_of(recorded_until)
+        parts.append((rules.key_result_progress(kr, value), kr.weight))
+    return rules.objective_progress(parts)
 
 
 def frozen_score(objective: Objective, closed_at: datetime) -> float:

@@ -82,8 +82,8 @@ class Projector:
 
     # ---- reading the log --------------------------------------------------------
 
-    def _read(self, after: int, previous: datetime | None, limit: int) -> list[Logged]:
-        notifications = self.app.recorder.select_notifications(start=after + 1, limit=limit)
+    def _read(self, after: int, previous: datetime | None, limit: int, stop: int) -> list[Logged]:
+        notifications = self.app.recorder.select_notifications(start=after + 1, limit=limit, stop=stop)
         batch = []
         for n in notifications:
             event = self.app.mapper.to_domain_event(n)
@@ -94,11 +94,17 @@ class Projector:
 
     # ---- processing -------------------------------------------------------------
 
-    def catch_up(self, until: int | None = None, progress: Callable[[int], None] | None = None) -> int:
-        """Processes the log up to its head (or `until`); returns how many events were folded."""
+    def catch_up(
+        self, until: int | None = None, progress: Callable[[int], None] | None = None,
+        stop: threading.Event | None = None,
+    ) -> int:
+        """Processes the log up to its head (or `until`); returns how many events were folded.
+
+        With `stop`, returns after the batch in hand once it is set (every batch commits whole).
+        """
         done = 0
         with self._lock:
-            while True:
+            while stop is None or not stop.is_set():
                 tracked = self.positions()
                 start = min(tracked.values(), default=0)
                 head = self.app.head_position() if until is None else until
@@ -110,11 +116,11 @@ class Projector:
                         (min(tracked, key=tracked.get),),
                     ).fetchone()
                 previous = datetime.fromisoformat(row[0]) if row and row[0] else None
-                batch = self._read(start, previous, min(self.batch_size, head - start))
+                batch = self._read(start, previous, min(self.batch_size, head - start), head)
                 if not batch:
                     break
                 for name, pos in tracked.items():
-                    self._apply(self.projections[name], [e for e in batch if e.position > pos])
+                    self._apply(self.projections[name], start, [e for e in batch if e.position > pos])
                 done += len(batch)
                 if progress:
                     progress(len(batch))
@@ -122,17 +128,19 @@ class Projector:
                     self._reached.notify_all()
         return done
 
-    def _apply(self, projection: Projection, batch: list[Logged]) -> None:
+    def _apply(self, projection: Projection, after: int, batch: list[Logged]) -> None:
+        """Folds `batch`, every event of the log after position `after` up to its last one
+        (positions may skip numbers: PostgreSQL spends one on an insert that rolled back)."""
         if not batch:
             return
         try:
             with self.store.transaction() as tx:
                 pos, _ = self._tracked(tx, projection.name)
+                if pos < after:
+                    raise _Overtaken()  # moved back (a rebuild): events before the batch are missing
                 batch = [e for e in batch if e.position > pos]
                 if not batch:
                     return  # another projector got there first
-                if batch[0].position != pos + 1:
-                    raise _Overtaken()
                 projection.process(tx, batch)
                 tx.execute(
                     "UPDATE okr_tracking SET position = ?, recorded_at = ? WHERE projection = ?",
@@ -209,4 +217,4 @@ class Projector:
 
 
 class _Overtaken(Exception):
-    """The tracked position moved under us: another projector processed part of this batch."""
+    """The tracked position moved back under us (a rebuild): the batch no longer follows it."""

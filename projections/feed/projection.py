@@ -10,6 +10,9 @@ from projections.store import Tx
 from projections.timefmt import plain, stored
 
 HIDDEN_TOPICS = ("okr:Receipt.",)  # idempotency bookkeeping, not organisation facts
+# The type of a hidden event's row: no payload, left out of every feed read, kept only so that
+# an `as_of` time resolves to the last event of the log recorded by then, hidden or not.
+HIDDEN = "hidden"
 ENVELOPE = ("originator_id", "originator_version", "timestamp", "originator_topic", "actor_id")
 
 
@@ -33,13 +36,18 @@ class FeedProjection(Projection):
         tx.executemany(
             "INSERT INTO okr_feed (position, recorded_at, type, aggregate_id, version, actor_id,"
             " payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    e.position, stored(e.recorded_at), e.type, str(e.event.originator_id),
-                    e.event.originator_version, plain(getattr(e.event, "actor_id", None)),
-                    json.dumps(payload(e), separators=(",", ":")),
-                )
-                for e in batch
-                if not e.topic.startswith(HIDDEN_TOPICS)
-            ],
+            [_row(e) for e in batch],
         )
+
+
+def _row(e: Logged) -> tuple:
+    if e.topic.startswith(HIDDEN_TOPICS):
+        return (
+            e.position, stored(e.recorded_at), HIDDEN, str(e.event.originator_id),
+            e.event.originator_version, None, "{}",
+        )
+    return (
+        e.position, stored(e.recorded_at), e.type, str(e.event.originator_id),
+        e.event.originator_version, plain(getattr(e.event, "actor_id", None)),
+        json.dumps(payload(e), separators=(",", ":")),
+    )

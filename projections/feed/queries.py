@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from projections.feed.projection import HIDDEN
 from projections.store import Tx
 from projections.timefmt import parsed, stored
 
@@ -35,7 +36,8 @@ def _entry(row: tuple) -> FeedEntry:
 
 
 def position_at(tx: Tx, as_of: datetime) -> int:
-    """The position of the last event recorded at or before `as_of` (0: before the first)."""
+    """The position of the last event recorded at or before `as_of` (0: before the first),
+    hidden ones (idempotency receipts) included: the position the projections stood at then."""
     row = tx.execute(
         "SELECT position FROM okr_feed WHERE recorded_at <= ?"
         " ORDER BY recorded_at DESC, position DESC LIMIT 1",
@@ -46,9 +48,9 @@ def position_at(tx: Tx, as_of: datetime) -> int:
 
 def events_after(tx: Tx, after: int, limit: int, until: int | None = None) -> list[FeedEntry]:
     rows = tx.execute(
-        f"SELECT {COLUMNS} FROM okr_feed WHERE position > ? AND position <= ?"
+        f"SELECT {COLUMNS} FROM okr_feed WHERE position > ? AND position <= ? AND type <> ?"
         " ORDER BY position LIMIT ?",
-        (after, until if until is not None else 2**62, limit),
+        (after, until if until is not None else 2**62, HIDDEN, limit),
     ).fetchall()
     return [_entry(r) for r in rows]
 
@@ -58,7 +60,7 @@ def aggregate_events(
 ) -> list[FeedEntry]:
     rows = tx.execute(
         f"SELECT {COLUMNS} FROM okr_feed WHERE aggregate_id = ? AND position > ?"
-        " AND position <= ? ORDER BY position LIMIT ?",
-        (str(aggregate_id), after, until if until is not None else 2**62, limit),
+        " AND position <= ? AND type <> ? ORDER BY position LIMIT ?",
+        (str(aggregate_id), after, until if until is not None else 2**62, HIDDEN, limit),
     ).fetchall()
     return [_entry(r) for r in rows]

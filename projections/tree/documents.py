@@ -4,7 +4,7 @@ pure steps that turn documents back into rows and nest them into a tree."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,26 @@ from projections.tree.rows import (
 
 NEGOTIATING = (S.DRAFT, S.IN_REVIEW, S.CHANGES_REQUESTED, S.COUNTERED, S.AMENDING)
 SEPARATORS = (",", ":")
+
+
+def _compact_json() -> Callable[[Any], str]:
+    """`json.dumps(value, separators=SEPARATORS)`, without building an encoder on every call
+    (the same C encoder json.dumps uses; only its check for circular references is left out,
+    as documents have none)."""
+    try:
+        from json.encoder import c_make_encoder, encode_basestring_ascii
+    except ImportError:  # pragma: no cover - a Python without the C accelerator
+        c_make_encoder = None
+    if c_make_encoder is None:  # pragma: no cover
+        return lambda value: json.dumps(value, separators=SEPARATORS)
+    encode = c_make_encoder(
+        None, json.JSONEncoder().default, encode_basestring_ascii, None, ":", ",",
+        False, False, True,
+    )
+    return lambda value: "".join(encode(value, 0))
+
+
+dumps = _compact_json()
 
 
 def _text(value: UUID | None) -> str | None:
@@ -49,8 +69,9 @@ def measures(objective: Objective, closed_at: datetime | None) -> dict[str, Any]
     per_key_result = []
     parts = []
     measured = False
+    latest_of = scorecard.latest_check_ins(objective)  # one pass for every key result
     for kr in terms.key_results:
-        latest = scorecard.latest_check_in(objective, kr.id)
+        latest = latest_of.get(kr.id)
         if latest is None:
             value = confidence = None
         else:
@@ -87,6 +108,8 @@ class Encoder:
     def __init__(self, size: int = 10_000):
         self._size = size
         self._texts: dict[int, tuple[Terms, str]] = {}
+        # The text of each kept objective's id, cycle and team (they never change), by identity.
+        self._ids: dict[int, tuple[Objective, str, str, str]] = {}
 
     def _terms(self, terms: Terms | None) -> str:
         if terms is None:
@@ -96,20 +119,27 @@ class Encoder:
             return kept[1]
         if len(self._texts) >= self._size:
             self._texts.clear()
-        text = json.dumps(terms.as_dict(), separators=SEPARATORS)
+        text = dumps(terms.as_dict())
         self._texts[id(terms)] = (terms, text)
         return text
 
     def document(self, objective: Objective, closed_at: datetime | None) -> str:
-        rest = json.dumps(measures(objective, closed_at), separators=SEPARATORS)
+        rest = dumps(measures(objective, closed_at))
         agreed, proposal = self._terms(objective.agreed), self._terms(negotiated(objective))
         return f'{{"agreed":{agreed},"proposal":{proposal},{rest[1:]}'
 
     def row(self, objective: Objective, position: int, closed_at: datetime | None) -> tuple:
         """(objective_id, from_position, cycle_id, team_id, parent_id, status, doc)."""
         parent = (objective.agreed or objective.proposal).parent_id
+        ids = self._ids.get(id(objective))
+        if ids is None or ids[0] is not objective:
+            if len(self._ids) >= self._size:
+                self._ids.clear()
+            ids = self._ids[id(objective)] = (
+                objective, str(objective.id), str(objective.cycle_id), str(objective.team_id),
+            )
         return (
-            str(objective.id), position, str(objective.cycle_id), str(objective.team_id),
+            ids[1], position, ids[2], ids[3],
             _text(parent), objective.status.value, self.document(objective, closed_at),
         )
 

@@ -4,6 +4,13 @@ The projection keeps the aggregates it folds (objectives, cycles, teams, the Nor
 in a bounded LRU and evolves them with each event's own `mutate`, so the domain's rules
 are applied, never re-implemented. On a miss (a restart, an eviction, or a batch another
 projector processed) it loads the aggregate at the event's version through `load`.
+
+An objective's check-ins would make the kept objectives grow with the log, and scanning
+them for each new version would make folding quadratic. So once a check-in is superseded
+for good (`scorecard.deciding_check_ins`: no longer the latest of its key result, nor the
+latest recorded by its cycle's close) the kept objective forgets it. Before the close is
+known, that is only right if the close comes after the check-ins forgotten; when it does
+not (clocks of several writers disagreeing), the objective is loaded whole again.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from domain import scorecard
+from domain.values import CheckIn
 from projections.projection import Logged, Projection
 from projections.store import Tx
 from projections.timefmt import parsed, stored
@@ -26,6 +35,12 @@ from projections.tree.documents import Encoder
 Load = Callable[[UUID, int], Aggregate]
 
 _FREEZE_SQL = sql.members_as_of()
+
+# Stands in, for the moment its correction is applied, for a check-in already forgotten.
+_FORGOTTEN = CheckIn(
+    id=UUID(int=0), key_result_id=UUID(int=0), value=0.0, confidence=0.0, note="",
+    measured_at=None, recorded_at=None, actor_id=UUID(int=0),
+)
 
 
 class _Batch:
@@ -78,9 +93,13 @@ class TreeProjection(Projection):
         self._cache_size = cache_size
         self._aggregates: OrderedDict[UUID, Aggregate] = OrderedDict()
         self._encoder = Encoder()
+        # Kept objectives that forgot superseded check-ins, with the latest recorded time
+        # among the check-ins they had when forgetting without knowing the close (or None).
+        self._forgot: dict[UUID, datetime | None] = {}
 
     def reset(self) -> None:
         self._aggregates.clear()
+        self._forgot.clear()
         self._encoder = Encoder()
 
     def process(self, tx: Tx, batch: Sequence[Logged]) -> None:
@@ -98,10 +117,13 @@ class TreeProjection(Projection):
         return aggregate if aggregate is not None and aggregate.version == version else None
 
     def _keep(self, aggregate: Aggregate) -> Aggregate:
+        if self._aggregates.get(aggregate.id) is not aggregate:
+            self._forgot.pop(aggregate.id, None)  # a new or reloaded aggregate: whole
         self._aggregates[aggregate.id] = aggregate
         self._aggregates.move_to_end(aggregate.id)
         if len(self._aggregates) > self._cache_size:
-            self._aggregates.popitem(last=False)
+            evicted, _ = self._aggregates.popitem(last=False)
+            self._forgot.pop(evicted, None)
         return aggregate
 
     def _fold(self, event: Any) -> Aggregate:
@@ -118,14 +140,54 @@ class TreeProjection(Projection):
         cached = self._cached(aggregate_id, version)
         return cached if cached is not None else self._keep(self._load(aggregate_id, version))
 
+    # ---- objectives: forgetting superseded check-ins ----------------------------------
+
+    def _fold_objective(self, logged: Logged) -> Aggregate:
+        event = logged.event
+        if logged.type == "Objective.CheckInCorrected" and event.originator_id in self._forgot:
+            cached = self._cached(event.originator_id, event.originator_version - 1)
+            if cached is not None and event.check_in_id not in cached.check_ins:
+                # The correction of a forgotten check-in changes no value shown: apply the
+                # event (its version and time) to a stand-in, then forget that too.
+                cached.check_ins[event.check_in_id] = _FORGOTTEN
+                event.mutate(cached)
+                del cached.check_ins[event.check_in_id]
+                return self._keep(cached)
+        return self._fold(event)
+
+    def _whole_enough(self, objective: Aggregate, closed_at: datetime | None) -> Aggregate:
+        """`objective`, or loaded whole again if it forgot check-ins its close may count."""
+        if closed_at is not None:
+            horizon = self._forgot.get(objective.id)
+            if horizon is not None and horizon > closed_at:
+                return self._keep(self._load(objective.id, objective.version))
+        return objective
+
+    def _forget(self, objective: Aggregate, closed_at: datetime | None) -> None:
+        """Forgets the check-ins superseded for good (with `closed_at`: for the frozen score too)."""
+        check_ins = objective.check_ins
+        if len(check_ins) < 2:
+            return
+        deciding = scorecard.deciding_check_ins(objective, closed_at)
+        if len(deciding) == len(check_ins):
+            return
+        horizon = self._forgot.get(objective.id)
+        if closed_at is None:
+            newest = max(c.recorded_at for c in check_ins.values())
+            horizon = newest if horizon is None or newest > horizon else horizon
+        self._forgot[objective.id] = horizon
+        for check_in_id in [k for k in check_ins if k not in deciding]:
+            del check_ins[check_in_id]
+
     # ---- events -------------------------------------------------------------------
 
     def _objective(self, work: _Batch, logged: Logged) -> None:
         event = logged.event
-        objective = self._fold(event)
-        oid, _, cid, tid, *_ = work.version(
-            objective, logged.position, work.closed_at(objective.cycle_id)
-        )
+        objective = self._fold_objective(logged)
+        closed_at = work.closed_at(objective.cycle_id)
+        objective = self._whole_enough(objective, closed_at)
+        oid, _, cid, tid, *_ = work.version(objective, logged.position, closed_at)
+        self._forget(objective, closed_at)
         if event.originator_version == 1:
             work.add(sql.INSERT_MEMBER, (cid, oid, tid, logged.position))
         if logged.type == "Objective.CheckInRecorded":
@@ -160,11 +222,15 @@ class TreeProjection(Projection):
         for objective_id, _, _, _, text in rows:
             doc = json.loads(text)
             if doc["agreed"] is not None:
-                work.version(self._at(UUID(objective_id), doc["version"]), position, closed_at)
+                objective = self._at(UUID(objective_id), doc["version"])
+                work.version(self._whole_enough(objective, closed_at), position, closed_at)
 
     def _team(self, work: _Batch, logged: Logged) -> None:
         event = logged.event
-        before = self._cached(event.originator_id, event.originator_version - 1)
+        # Loaded when not cached (a restart, an eviction), so a restarted projector writes
+        # exactly the versions an uninterrupted one would.
+        version = event.originator_version
+        before = None if version == 1 else self._at(event.originator_id, version - 1)
         shown = None if before is None else (before.name, before.parent_id, before.lead_id)
         team = self._fold(event)
         # Membership is not part of the tree: only name, parent and lead make a new version.
