@@ -42,7 +42,7 @@ from domain.application import OkrApp
 from domain.objective import Objective
 from domain.values import Direction, KeyResultKind, KeyResultTerms, Role, Standing
 
-GENERATOR_VERSION = "4"
+GENERATOR_VERSION = "5"
 CACHE = Path(os.environ.get("OKR_BENCH_CACHE", "/tmp/okr-bench"))
 MAIN_OBJECTIVES = 1000
 HISTORY_OBJECTIVES = 80
@@ -133,12 +133,13 @@ class Writer:
             return self.case(app.register_user, self.admin, name, email).id
 
         ceo = user("Cleo Ceo")
-        company = self.case(app.form_team, self.admin, "Company", ceo).id
+        company = self.case(app.form_team, self.admin, "Company", ceo, team_id=self.uid()).id
         self.teams = [_Team(company, ceo, ceo, admin_standing, 0)]
         self.departments: list[_Team] = []
         for d in range(6):
             vp = user(f"Vera Vp{d}")
-            dept = self.case(app.form_team, self.admin, f"Department {d}", vp, parent_id=company).id
+            dept = self.case(app.form_team, self.admin, f"Department {d}", vp, parent_id=company,
+                             team_id=self.uid()).id
             team = _Team(dept, vp, vp, Standing(ceo, frozenset({Role.APPROVER})), 1)
             self.teams.append(team)
             self.departments.append(team)
@@ -146,7 +147,8 @@ class Writer:
         for t in range(36):
             dept = self.departments[t // 6]
             lead, member = user(f"Lee Lead{t}"), user(f"Max Member{t}")
-            team_id = self.case(app.form_team, self.admin, f"Team {t}", lead, parent_id=dept.id).id
+            team_id = self.case(app.form_team, self.admin, f"Team {t}", lead, parent_id=dept.id,
+                                team_id=self.uid()).id
             self.case(app.add_member, lead, team_id, member)
             squad = _Team(team_id, lead, member, Standing(dept.lead.actor_id, frozenset({Role.APPROVER})), 2)
             squad.department = dept
@@ -297,7 +299,8 @@ class Writer:
                 next_name: str | None, next_dates: tuple[date, date] | None):
         app = self.app
         self.clock.jump(datetime(starts.year, starts.month, starts.day, 8, tzinfo=UTC))
-        cycle_id = self.case(app.plan_cycle, self.admin, name, starts, ends - timedelta(days=1)).id
+        cycle_id = self.case(app.plan_cycle, self.admin, name, starts, ends - timedelta(days=1),
+                             cycle_id=self.uid()).id
         self.case(app.activate_cycle, self.admin, cycle_id)
         objectives = self.plan(HISTORY_OBJECTIVES, cycle_id, carried, may_fail=True)
         for week in range(1, 6):
@@ -309,7 +312,8 @@ class Writer:
                     self.correct(objective, team, ids)
         next_id = None
         if next_name is not None:
-            next_id = self.case(app.plan_cycle, self.admin, next_name, *next_dates).id
+            next_id = self.case(app.plan_cycle, self.admin, next_name, *next_dates,
+                                cycle_id=self.uid()).id
         self.clock.jump(datetime(ends.year, ends.month, ends.day, 9, tzinfo=UTC))
         self.case(app.close_cycle, self.admin, cycle_id)
         closed_at = app.repository.get(cycle_id).closed_at
@@ -360,7 +364,8 @@ class Writer:
             for objective, team in objectives:
                 self.clock.tick(60)
                 self.check_in(objective, team, week / 6, None)
-        main_id = self.case(app.plan_cycle, self.admin, "2025-Q3", date(2025, 7, 1), date(2025, 9, 30)).id
+        main_id = self.case(app.plan_cycle, self.admin, "2025-Q3", date(2025, 7, 1), date(2025, 9, 30),
+                            cycle_id=self.uid()).id
         self.clock.jump(datetime(2025, 6, 30, 9, tzinfo=UTC))
         self.case(app.close_cycle, self.admin, q2_id)
         closed_at = app.repository.get(q2_id).closed_at

@@ -29,19 +29,19 @@ def latest_check_ins(
     objective: Objective, recorded_until: datetime | None = None
 ) -> dict[UUID, CheckIn]:
     """`latest_check_in` of every key result with check-ins, by key result id, in one pass."""
-    latest: dict[UUID, CheckIn] = {}
+    latest: dict[int, CheckIn] = {}  # by the id's number: hashed far quicker than a UUID
     for check_in in objective.check_ins.values():
         if recorded_until is not None and check_in.recorded_at > recorded_until:
             continue
-        kr = check_in.key_result_id
+        kr = check_in.key_result_id.int
         found = latest.get(kr)
         if found is None or check_in.measured_at >= found.measured_at:
             latest[kr] = check_in
-    return latest
+    return {check_in.key_result_id: check_in for check_in in latest.values()}
 
 
-def deciding_check_ins(objective: Objective, closed_at: datetime | None = None) -> set[UUID]:
-    """The ids of the check-ins that decide the objective's values from now on.
+def deciding_check_ins(objective: Objective, closed_at: datetime | None = None) -> list[CheckIn]:
+    """The check-ins that decide the objective's values from now on.
 
     These are the latest check-in of each key result (as `latest_check_in` picks it) and,
     with `closed_at`, the latest of each among those recorded by then (the frozen score's).
@@ -50,11 +50,11 @@ def deciding_check_ins(objective: Objective, closed_at: datetime | None = None) 
     that only needs the values may forget the others (without `closed_at`, as long as the
     close, when it comes, is not earlier than every check-in it forgot).
     """
-    latest = latest_check_ins(objective)
-    if closed_at is None:
-        return {c.id for c in latest.values()}
-    frozen = latest_check_ins(objective, closed_at)
-    return {c.id for c in latest.values()} | {c.id for c in frozen.values()}
+    deciding = list(latest_check_ins(objective).values())
+    if closed_at is not None:
+        frozen = latest_check_ins(objective, closed_at).values()
+        deciding += [c for c in frozen if not any(c is d for d in deciding)]
+    return deciding
 
 
 def current_value(

@@ -6,18 +6,37 @@ leaves each projection at a position whose rows are all there, and a restart res
 from it. Several projectors (API processes, `okr project` workers) may run at once: the
 tracked position is re-read under a lock inside the transaction, so a batch another
 projector already committed is skipped, never applied twice.
+
+For speed, while a batch is being applied the next one is already read and decoded in a
+thread of its own (the database does its part without holding the interpreter), and used
+only if it starts exactly where the tracked positions then stand. A rebuild goes in larger
+batches (`rebuild_batch_size`): fewer, larger transactions write each index page fewer
+times.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import (
+    JSONTranscoder, Mapper, MapperDeserialisationError, TranscodingNotRegisteredError, UUIDAsHex,
+    find_id_convertor,
+)
+from eventsourcing.utils import resolve_topic
 
 from domain.application import OkrApp
 from projections.projection import Logged, Projection
 from projections.store import ReadStore, Tx
+
+REBUILD_PAGE_CACHE_KIB = 64 * 1024
 
 TRACKING = (
     "CREATE TABLE IF NOT EXISTS okr_tracking ("
@@ -39,12 +58,14 @@ class ProjectionTimeout(Exception):
 class Projector:
     def __init__(
         self, app: OkrApp, store: ReadStore, projections: Sequence[Projection],
-        batch_size: int = 1000,
+        batch_size: int = 1000, rebuild_batch_size: int = 10_000,
     ):
         self.app = app
         self.store = store
         self.projections = {p.name: p for p in projections}
         self.batch_size = batch_size
+        self.rebuild_batch_size = max(batch_size, rebuild_batch_size)
+        self._decoder = _Decoder(app.mapper)
         self._reached = threading.Condition()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -84,9 +105,10 @@ class Projector:
 
     def _read(self, after: int, previous: datetime | None, limit: int, stop: int) -> list[Logged]:
         notifications = self.app.recorder.select_notifications(start=after + 1, limit=limit, stop=stop)
+        decode = self._decoder.decode
         batch = []
         for n in notifications:
-            event = self.app.mapper.to_domain_event(n)
+            event = decode(n)
             recorded = event.timestamp if previous is None else max(previous, event.timestamp)
             batch.append(Logged(n.id, n.topic, recorded, event))
             previous = recorded
@@ -96,14 +118,15 @@ class Projector:
 
     def catch_up(
         self, until: int | None = None, progress: Callable[[int], None] | None = None,
-        stop: threading.Event | None = None,
+        stop: threading.Event | None = None, batch_size: int | None = None,
     ) -> int:
         """Processes the log up to its head (or `until`); returns how many events were folded.
 
         With `stop`, returns after the batch in hand once it is set (every batch commits whole).
         """
         done = 0
-        with self._lock:
+        size = batch_size or self.batch_size
+        with self._lock, _ReadAhead(self) as ahead:
             while stop is None or not stop.is_set():
                 tracked = self.positions()
                 start = min(tracked.values(), default=0)
@@ -116,9 +139,14 @@ class Projector:
                         (min(tracked, key=tracked.get),),
                     ).fetchone()
                 previous = datetime.fromisoformat(row[0]) if row and row[0] else None
-                batch = self._read(start, previous, min(self.batch_size, head - start), head)
+                batch = ahead.take(start, previous, head)
+                if batch is None:
+                    batch = self._read(start, previous, min(size, head - start), head)
                 if not batch:
                     break
+                last = batch[-1]
+                if last.position < head:  # the next batch, read while this one is applied
+                    ahead.read(last.position, last.recorded_at, min(size, head - last.position), head)
                 for name, pos in tracked.items():
                     self._apply(self.projections[name], start, [e for e in batch if e.position > pos])
                 done += len(batch)
@@ -165,7 +193,27 @@ class Projector:
                     "UPDATE okr_tracking SET position = 0, recorded_at = NULL WHERE projection = ?",
                     (p.name,),
                 )
-        return self.catch_up(progress=progress)
+        with self._page_cache(REBUILD_PAGE_CACHE_KIB):
+            return self.catch_up(progress=progress, batch_size=self.rebuild_batch_size)
+
+    @contextmanager
+    def _page_cache(self, kib: int) -> Iterator[None]:
+        """On SQLite, a page cache of `kib` KiB for this thread's connection meanwhile.
+
+        A batch of a rebuild adds rows all over each index; with the default cache (2 MB)
+        most of the pages it changes are written out, read back and written again.
+        """
+        if self.store.postgres:
+            yield
+            return
+        with self.store.transaction() as tx:
+            before = tx.execute("PRAGMA cache_size").fetchone()[0]
+            tx.execute(f"PRAGMA cache_size = {-int(kib)}")
+        try:
+            yield
+        finally:
+            with self.store.transaction() as tx:
+                tx.execute(f"PRAGMA cache_size = {int(before)}")
 
     # ---- running in the background ----------------------------------------------
 
@@ -214,6 +262,105 @@ class Projector:
                     self._reached.wait(min(remaining, 0.05))
             reached = self.position()
         return reached
+
+
+class _Decoder:
+    """`mapper.to_domain_event`, a quarter quicker: the same steps, but each UUID's text is
+    turned into a UUID once and the object shared (key results, actors and objectives recur
+    on event after event; UUIDs are immutable). Only for the plain JSON transcoder without
+    cipher or compression; otherwise the mapper itself decodes."""
+
+    def __init__(self, mapper: Mapper):
+        self.mapper = mapper
+        transcoder = mapper.transcoder
+        self.fast = (
+            type(transcoder) is JSONTranscoder and not mapper.cipher and not mapper.compressor
+            and type(transcoder.names.get("uuid_hex")) is UUIDAsHex
+        )
+        self.decode = self._decode if self.fast else mapper.to_domain_event
+        self._names = transcoder.names
+        self._uuids: dict[str, UUID] = {}
+        self._json = json.JSONDecoder(object_hook=self._object)
+
+    def _object(self, d: dict[str, Any]) -> Any:
+        # JSONTranscoder._decode_obj, with UUIDs memoised
+        if len(d) == 2 and "_type_" in d and "_data_" in d:
+            name, data = d["_type_"], d["_data_"]
+            if name == "uuid_hex":
+                found = self._uuids.get(data)
+                if found is None:
+                    if len(self._uuids) >= 100_000:
+                        self._uuids.clear()
+                    found = self._uuids[data] = UUID(data)
+                return found
+            try:
+                transcoding = self._names[name]
+            except KeyError:
+                raise TranscodingNotRegisteredError(
+                    f"Data serialized with name '{name}' is not deserializable. "
+                    "Please register a custom transcoding for this type."
+                ) from None
+            return transcoding.decode(data)
+        return d
+
+    def _decode(self, stored: Any) -> Any:
+        # Mapper.to_domain_event, step by step
+        cls = resolve_topic(stored.topic)
+        try:
+            state = self._json.decode(stored.state.decode("utf8"))
+        except Exception as e:
+            raise MapperDeserialisationError(
+                f"Failed to deserialise state of stored event with topic '{stored.topic}', "
+                f"originator_id '{stored.originator_id}' and originator_version "
+                f"{stored.originator_version}: {e}"
+            ) from e
+        state["originator_id"] = find_id_convertor(cls, type(stored.originator_id))(stored.originator_id)
+        state["originator_version"] = stored.originator_version
+        class_version = getattr(cls, "class_version", 1)
+        from_version = state.pop("class_version", 1)
+        while from_version < class_version:
+            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+            from_version += 1
+        event = object.__new__(cls)
+        object.__setattr__(event, "__dict__", state)
+        return event
+
+
+class _ReadAhead:
+    """Reads and decodes the next batch in a thread of its own while the current one is applied."""
+
+    def __init__(self, projector: Projector):
+        self.projector = projector
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: tuple[int, datetime | None, int, Future] | None = None
+
+    def __enter__(self) -> _ReadAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pending = None
+
+    def read(self, after: int, previous: datetime | None, limit: int, stop: int) -> None:
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="okr-read-ahead")
+        future = self.pool.submit(self.projector._read, after, previous, limit, stop)
+        self.pending = (after, previous, stop, future)
+
+    def take(self, after: int, previous: datetime | None, stop: int) -> list[Logged] | None:
+        """The batch read ahead, if it is the one wanted now (else None: read it again)."""
+        pending, self.pending = self.pending, None
+        if pending is None:
+            return None
+        p_after, p_previous, p_stop, future = pending
+        try:
+            batch = future.result()
+        except Exception:  # e.g. a dropped connection: the caller reads again, and sees
+            return None
+        if p_after != after or p_previous != previous or p_stop > stop:
+            return None
+        return batch
 
 
 class _Overtaken(Exception):

@@ -51,9 +51,11 @@ def _uuid(value: str | None) -> UUID | None:
 
 def negotiated(objective: Objective) -> Terms | None:
     """The terms under negotiation: the proposal while negotiating or when it differs."""
-    agreed = objective.agreed
-    if agreed is None or objective.status in NEGOTIATING or objective.proposal != agreed:
-        return objective.proposal
+    agreed, proposal = objective.agreed, objective.proposal
+    if agreed is None or objective.status in NEGOTIATING or (
+        proposal is not agreed and proposal != agreed
+    ):
+        return proposal
     return None
 
 
@@ -97,19 +99,52 @@ def measures(objective: Objective, closed_at: datetime | None) -> dict[str, Any]
     }
 
 
+class _Kept:
+    """What the encoder remembers of one objective between its versions (by identity)."""
+
+    __slots__ = ("objective", "ids", "head_key", "head", "terms", "measured")
+
+    def __init__(self, objective: Objective):
+        self.objective = objective
+        self.ids = (str(objective.id), str(objective.cycle_id), str(objective.team_id))
+        self.head_key: tuple = ()
+        self.head = ""
+        self.terms: Terms | None = None
+        # Per key result of `terms`: (its terms, its latest check-in, [value, confidence,
+        # progress] as JSON, progress). Both are immutable, so the same pair means the
+        # same text.
+        self.measured: list[tuple[KeyResultTerms, Any, str, float]] = []
+
+
+_NO_SCORES = (
+    '"computed_score":null,"adjusted_score":null,"adjustment_reason":null,'
+    '"origin_id":null,"carried_into_id":null'
+)
+
+
+def _number(value: Any) -> str:
+    """A number as JSON, exactly as `dumps` writes it."""
+    if type(value) is float and value - value == 0.0:  # finite
+        return float.__repr__(value)
+    return dumps(value)
+
+
 class Encoder:
     """Writes an objective's version row, its document as JSON text.
 
     An objective's terms stay the same object across most of its events (check-ins,
     negotiation steps), so the JSON text of each Terms object is kept (by identity, up to
-    `size` of them) and spliced in rather than encoded again for every version.
+    `size` of them) and spliced in rather than encoded again for every version. Likewise,
+    for each kept objective, the text of its ids, of its status, round, description and
+    counter-proposal, and of each key result's measure are kept while they stay the same:
+    a check-in re-encodes only the key result it measured. The text is the one
+    `reference_document` writes, character for character.
     """
 
     def __init__(self, size: int = 10_000):
         self._size = size
         self._texts: dict[int, tuple[Terms, str]] = {}
-        # The text of each kept objective's id, cycle and team (they never change), by identity.
-        self._ids: dict[int, tuple[Objective, str, str, str]] = {}
+        self._kept: dict[int, _Kept] = {}
 
     def _terms(self, terms: Terms | None) -> str:
         if terms is None:
@@ -123,7 +158,77 @@ class Encoder:
         self._texts[id(terms)] = (terms, text)
         return text
 
+    def _kept_for(self, objective: Objective) -> _Kept:
+        kept = self._kept.get(id(objective))
+        if kept is None or kept.objective is not objective:
+            if len(self._kept) >= self._size:
+                self._kept.clear()
+            kept = self._kept[id(objective)] = _Kept(objective)
+        return kept
+
     def document(self, objective: Objective, closed_at: datetime | None) -> str:
+        kept = self._kept_for(objective)
+        # status, round, description and the counter-proposal (its dict is replaced, never
+        # changed in place, by the events that change it)
+        status, description, counter = objective.status, objective.description, objective.counter_targets
+        key = kept.head_key
+        if not (key and key[0] is status and key[1] == objective.round and key[2] is description
+                and key[3] is counter):
+            kept.head_key = (status, objective.round, description, counter)
+            kept.head = dumps({
+                "status": status.value,
+                "round": objective.round,
+                "description": description,
+                "counter_targets": [[str(k), t] for k, t in counter.items()],
+            })[1:-1]
+        # the measures of the key results of the terms in force
+        terms = objective.agreed or objective.proposal
+        if kept.terms is not terms:
+            kept.terms, kept.measured = terms, []
+        before = kept.measured
+        latest_of = scorecard.latest_check_ins(objective)
+        measured: list[tuple[KeyResultTerms, Any, str, float]] = []
+        parts = []
+        has_check_ins = False
+        for i, kr in enumerate(terms.key_results):
+            latest = latest_of.get(kr.id)
+            if latest is not None:
+                has_check_ins = True
+            if i < len(before) and before[i][0] is kr and before[i][1] is latest:
+                entry = before[i]
+            else:
+                value = None if latest is None else latest.value_as_of()
+                confidence = None if latest is None else latest.confidence
+                progress = rules.key_result_progress(kr, value)
+                entry = (kr, latest, dumps([value, confidence, progress]), progress)
+            measured.append(entry)
+            parts.append((entry[3], kr.weight))
+        kept.measured = measured
+        # the scores, the carry-over links
+        if (closed_at is None or objective.agreed is None) and objective.adjusted_score is None \
+                and objective.adjustment_reason is None and objective.origin_id is None \
+                and objective.carried_into_id is None:
+            tail = _NO_SCORES
+        else:
+            scored = closed_at is not None and objective.agreed is not None
+            tail = dumps({
+                "computed_score": scorecard.frozen_score(objective, closed_at) if scored else None,
+                "adjusted_score": objective.adjusted_score,
+                "adjustment_reason": objective.adjustment_reason,
+                "origin_id": _text(objective.origin_id),
+                "carried_into_id": _text(objective.carried_into_id),
+            })[1:-1]
+        agreed, proposal = self._terms(objective.agreed), self._terms(negotiated(objective))
+        return "".join((
+            '{"agreed":', agreed, ',"proposal":', proposal, ',"version":',
+            _number(objective.version), ",", kept.head, ',"measures":[',
+            ",".join([entry[2] for entry in measured]), '],"progress":',
+            _number(rules.objective_progress(parts)), ',"has_check_ins":',
+            "true" if has_check_ins else "false", ",", tail, "}",
+        ))
+
+    def reference_document(self, objective: Objective, closed_at: datetime | None) -> str:
+        """The document as `measures` spells it out, encoded whole: what `document` writes."""
         rest = dumps(measures(objective, closed_at))
         agreed, proposal = self._terms(objective.agreed), self._terms(negotiated(objective))
         return f'{{"agreed":{agreed},"proposal":{proposal},{rest[1:]}'
@@ -131,16 +236,10 @@ class Encoder:
     def row(self, objective: Objective, position: int, closed_at: datetime | None) -> tuple:
         """(objective_id, from_position, cycle_id, team_id, parent_id, status, doc)."""
         parent = (objective.agreed or objective.proposal).parent_id
-        ids = self._ids.get(id(objective))
-        if ids is None or ids[0] is not objective:
-            if len(self._ids) >= self._size:
-                self._ids.clear()
-            ids = self._ids[id(objective)] = (
-                objective, str(objective.id), str(objective.cycle_id), str(objective.team_id),
-            )
+        oid, cid, tid = self._kept_for(objective).ids
         return (
-            ids[1], position, ids[2], ids[3],
-            _text(parent), objective.status.value, self.document(objective, closed_at),
+            oid, position, cid, tid, _text(parent), objective.status.value,
+            self.document(objective, closed_at),
         )
 
 

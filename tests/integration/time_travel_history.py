@@ -44,20 +44,21 @@ def weighted(**weights: int) -> list[str]:
 
 
 ORGANISATION_MOVES = weighted(
-    draft_objective=5, plan_cycle=2, activate_cycle=2, close_cycle=2, appoint_lead=1,
+    draft_objective=5, close_cycle=4, activate_cycle=3, plan_cycle=2, appoint_lead=1,
     add_member=1, form_team=1, retry=1,
 )
+# The first move of each is the happy path: the simplest history follows it.
 DRAFTING = weighted(
     add_key_result=8, revise_key_result=2, remove_key_result=1, revise_objective=2, withdraw=1,
 )
 NEGOTIATING = weighted(
-    submit=8, add_key_result=2, revise_key_result=3, remove_key_result=1, revise_objective=1,
+    submit=8, add_key_result=3, revise_key_result=3, remove_key_result=1, revise_objective=1,
     withdraw=1,
 )
 MOVES = {
-    S.IN_REVIEW: weighted(approve=5, counter=4, request_changes=3, reject=1, withdraw=1),
+    S.IN_REVIEW: weighted(approve=6, counter=5, request_changes=4, reject=1, withdraw=1),
     S.COUNTERED: weighted(accept_counter=3, decline_counter=3, withdraw=1),
-    S.APPROVED: weighted(record_check_in=6, correct_check_in=2, amend=1),
+    S.APPROVED: weighted(record_check_in=8, correct_check_in=3, amend=2),
     S.REJECTED: weighted(submit=1, amend=1, record_check_in=1, revise_objective=1),
     S.WITHDRAWN: weighted(submit=1, approve=1, record_check_in=1, add_key_result=1),
 }
@@ -72,6 +73,7 @@ TITLES = ("Win the mid-market", "Delight every user", "  Ship it  ", "Grow", "Re
 KINDS = ("committed", "aspirational") * 3 + ("stretchy",)
 COMMENTS = (None, "looks good", "too safe: aim higher", "")
 NUMBERS = st.integers(0, 120).map(float) | st.sampled_from([0.5, 2.25, 99.9])
+MOVES_BY = (20.0, -15.0, 40.0, 5.0, -30.0, 0.5, 0.0)  # a target from its baseline (0: refused)
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,8 @@ class History:
         self.last_keyed: tuple[Command, str] | None = None
         self.applied = self.refused = self.replayed = 0
         self.kinds: dict[str, int] = {}
-        self._loaded: dict[UUID, Any] = {}  # aggregates as of the last command that changed any
+        self._loaded: dict[UUID, Any] = {}
+        self.focus: UUID | None = None  # the objective whose story the last step moved on  # aggregates as of the last command that changed any
 
     # ---- drawing ------------------------------------------------------------------------
 
@@ -194,7 +197,8 @@ class History:
             then(recorded)
 
     def organisation(self):
-        """Three levels of teams, members, the North Star and a first cycle: one step each."""
+        """Three levels of teams, members, the North Star and a first cycle, planned and
+        activated: one step each."""
         app = self.app
         yield lambda: self.run(
             "ensure_admin", lambda: Recorded(app.ensure_admin(), 1, app.head_position())
@@ -217,6 +221,7 @@ class History:
             ADMIN_ID, "Every team knows why its work matters"
         ))
         yield self.plan_cycle
+        yield self.activate_cycle
 
     def step(self) -> bool:
         """Moves the clock on and tries one drawn move; False when it had nothing to act on."""
@@ -225,15 +230,19 @@ class History:
         o = None
         if not any(not self.get(c).is_closed for c in self.cycles):
             return self.plan_cycle() is not False  # every cycle closed: plan the next one
-        live = [o for o in self.objectives if self._live(self.get(o))]
-        if roll < 3 or not self.objectives:
+        if roll >= 8 or not self.objectives:
             move = self.choose(ORGANISATION_MOVES, "organisation move")
         else:
-            if live and not self.now_and_then("a rejected or withdrawn one?"):
+            # Mostly the next move in the story of the objective moved last.
+            live = [o for o in self.objectives if self._live(self.get(o))]
+            if self.focus in live and not self.now_and_then("another objective?", 4):
+                o = self.get(self.focus)
+            elif live and not self.now_and_then("a rejected or withdrawn one?"):
                 o = self.get(self.choose(live, "objective"))
             else:
                 o = self.get(self.choose(self.objectives, "objective"))
-            if roll == 3:
+            self.focus = o.id
+            if roll == 7:
                 moves = ANY_MOVE
             elif self.get(o.cycle_id).is_closed:
                 moves = AFTER_THE_CLOSE
@@ -332,7 +341,11 @@ class History:
         self.run("draft_objective", lambda: self.app.draft_objective(
             actor, cycle, team, title, kind, parent_id=parent, objective_id=objective_id,
             idempotency_key=key,
-        ), key, then=lambda r: self.objectives.append(objective_id))
+        ), key, then=lambda r: self._drafted(objective_id))
+
+    def _drafted(self, objective_id: UUID) -> None:
+        self.objectives.append(objective_id)
+        self.focus = objective_id
 
     def revise_objective(self, o: Objective):
         actor = self.actor(self.editors(o.team_id))
@@ -359,7 +372,7 @@ class History:
         terms: dict[str, Any] = {"unit": self.choose(["%", "", "orders"], "unit")}
         if kind == "metric":
             terms["baseline"] = self.draw(NUMBERS, "baseline")
-            terms["target"] = self.draw(NUMBERS, "target")
+            terms["target"] = terms["baseline"] + self.choose(MOVES_BY, "target - baseline")
         elif kind == "maintain":
             terms["target"] = self.draw(NUMBERS, "threshold")
             terms["direction"] = self.choose(["at_least", "at_most"], "direction")
@@ -452,10 +465,10 @@ class History:
             return False
         kr = self.choose(krs, "key result")
         if kr.kind is KeyResultKind.MILESTONE:
-            value = self.choose([1.0, 0.0, 0.5], "done?")
+            value = self.choose([1.0, 0.0, 1.0, 0.0, 0.5], "done?")
         else:
             value = self.draw(NUMBERS, "value")
-        confidence = self.choose([0.7, 0.3, 1.0, 0.0, 1.5], "confidence")
+        confidence = self.choose([0.7, 0.3, 1.0, 0.0, 0.5, 0.9, 0.1, 0.6, 1.5], "confidence")
         measured_at = None
         if self.draw(st.booleans(), "backdated?"):
             hours = self.draw(st.integers(0, 24 * 20), "hours back")

@@ -1,0 +1,109 @@
+"""Rebuild rate of all four read models, on SQLite and on PostgreSQL, against the raw rate of
+reading and decoding the same log in the same run.
+
+For each log size and store: the raw rate (the library's `select_notifications` in batches
+of 1,000 and its mapper's `to_domain_event` for each event, best of two runs), then
+`projector_for(app, url).rebuild()` on a fresh copy of the log (SQLite: a copy of the cached
+file; PostgreSQL: the log COPYed into a new database of a throwaway server). Prints events/s
+and the ratio rebuild ÷ raw read (1.0 would mean the read models cost nothing beyond reading).
+
+    uv run python -m bench.rebuild              # 100k and 1M events (several minutes)
+    uv run python -m bench.rebuild --quick      # 10k and 100k events
+    uv run python -m bench.rebuild --events 300000 --no-postgres --breakdown
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import Counter
+
+from bench.common import (
+    copy_log_to_postgres, fresh_copy, postgres, raw_read_rate, remove_db, say,
+)
+from bench.generate import cached_log
+
+TARGET = 20_000
+
+
+def _instrument(projector) -> Counter:
+    """Adds up the time each projection spends in `process` (its rows and their SQL)."""
+    spent: Counter = Counter()
+    for projection in projector.projections.values():
+        process = projection.process
+
+        def timed(tx, batch, process=process, name=projection.name):
+            started = time.perf_counter()
+            process(tx, batch)
+            spent[name] += time.perf_counter() - started
+
+        projection.process = timed
+    return spent
+
+
+def measure(url: str, breakdown: bool) -> dict:
+    from domain.application import OkrApp
+    from projections.catalog import projector_for
+
+    app = OkrApp(url)
+    raw, events = raw_read_rate(app)
+    projector = projector_for(app, url)
+    spent = _instrument(projector) if breakdown else None
+    started, cpu = time.perf_counter(), time.process_time()
+    done = projector.rebuild()
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    projector.store.close()
+    app.close()
+    assert done == events, (done, events)
+    return {"events": events, "raw": raw, "rate": done / seconds, "seconds": seconds,
+            "cpu": cpu, "spent": spent}
+
+
+def report(store: str, result: dict) -> None:
+    rate, raw = result["rate"], result["raw"]
+    verdict = "meets" if rate >= TARGET else "misses"
+    say(
+        f"{store:10} {result['events']:>9,} events  raw read+decode {raw:>8,.0f}/s  "
+        f"rebuild {rate:>7,.0f}/s ({result['seconds']:.1f} s, cpu {result['cpu']:.1f} s)  "
+        f"rebuild/raw {rate / raw:.2f}  {verdict} ≥ {TARGET:,}/s"
+    )
+    if result["spent"]:
+        total = result["seconds"]
+        parts = ", ".join(
+            f"{name} {seconds:.1f} s ({result['events'] / seconds:,.0f}/s)"
+            for name, seconds in result["spent"].most_common()
+        )
+        rest = total - sum(result["spent"].values())
+        say(f"{'':10} in process(): {parts}; the rest (reading, commits) {rest:.1f} s")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="10k and 100k events")
+    parser.add_argument("--events", type=int, nargs="+", help="log sizes (about)")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also time each projection's process() (adds a little overhead)")
+    args = parser.parse_args(argv)
+    sizes = args.events or ([10_000, 100_000] if args.quick else [100_000, 1_000_000])
+    logs = {n: cached_log(n, say) for n in sizes}
+    say("rebuild of all four read models (feed, tree, negotiation, approval_audit): "
+        "projector_for(app, url).rebuild()")
+    if not args.no_sqlite:
+        for n, log in logs.items():
+            copy = fresh_copy(log, f"rebuild-{n}")
+            try:
+                report("sqlite", measure(f"sqlite:///{copy}", args.breakdown))
+            finally:
+                remove_db(copy)
+    if not args.no_postgres:
+        with postgres() as server:
+            for n, log in logs.items():
+                url = server.create_database(f"rebuild_{n}")
+                copy_log_to_postgres(log, url)
+                report("postgresql", measure(url, args.breakdown))
+
+
+if __name__ == "__main__":
+    main()
