@@ -6,10 +6,10 @@ result's check-in series, each as of any log position, read by index lookups, ne
 
 from projections.tree.projection import TreeProjection
 from projections.tree.queries import (
-    check_ins_at, cycle_at, goal_tree, north_star_at, objective_at, team_at, teams_at,
+    check_ins_at, cycle_at, cycles_at, goal_tree, north_star_at, objective_at, team_at, teams_at,
 )
 
 __all__ = [
-    "TreeProjection", "check_ins_at", "cycle_at", "goal_tree", "north_star_at",
+    "TreeProjection", "check_ins_at", "cycle_at", "cycles_at", "goal_tree", "north_star_at",
     "objective_at", "team_at", "teams_at",
 ]

@@ -33,6 +33,15 @@ def cycle_at(tx: Tx, cycle_id: UUID, position: int) -> CycleRow | None:
     )
 
 
+def cycles_at(tx: Tx, position: int) -> list[CycleRow]:
+    """Every cycle planned by `position`, as it stood then, by start date and name."""
+    ids = tx.execute(
+        "SELECT DISTINCT cycle_id FROM okr_cycle_versions WHERE from_position <= ?", (position,)
+    ).fetchall()
+    cycles = [cycle_at(tx, UUID(cid), position) for (cid,) in ids]
+    return sorted((c for c in cycles if c is not None), key=lambda c: (c.starts_on, c.name))
+
+
 def north_star_at(tx: Tx, position: int) -> str | None:
     row = tx.execute(tables.NORTH_STAR_AS_OF, (position,)).fetchone()
     return row[0] if row else None

@@ -1,0 +1,51 @@
+"""create_app: the Litestar application over a Ledger. Nothing is built at import time."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from api.deps import DEPENDENCIES
+from api.errors import exception_handlers
+from api.ledger import Ledger
+from api.routes import ROUTES
+from api.settings import Settings
+from domain.application import Clock
+
+DESCRIPTION = """\
+okr-ledger records every objective change, every step of an approval negotiation and every
+check-in as an immutable event; the reads are projections of that log, and each takes
+`as_of` (a recorded time) to answer as things stood then.
+
+Every route needs `Authorization: Bearer <token>`. Writes answer with the resource's
+`version` (also its `ETag`) and the log `position` of their last event: send `If-Match`
+to refuse a write on a stale version (412), `Idempotency-Key` to make a retry safe, and
+`min_position` on a read to see your own write. Errors are RFC 9457 problem+json.
+"""
+
+
+def create_app(
+    settings: Settings | None = None, clock: Clock | None = None, ledger: Ledger | None = None,
+) -> Litestar:
+    settings = settings or Settings.from_env()
+    ledger = ledger or Ledger(settings, clock=clock)
+    return Litestar(
+        route_handlers=ROUTES,
+        dependencies=DEPENDENCIES,
+        exception_handlers=exception_handlers(),
+        state=State({"ledger": ledger}),
+        on_startup=[lambda: ledger.start()],
+        on_shutdown=[lambda: ledger.stop()],
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="okr-ledger", version="1.0.0", description=DESCRIPTION, path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+            components=Components(security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer", description="a user token or OKR_ADMIN_TOKEN"),
+            }),
+            security=[{"bearer": []}],
+        ),
+    )

@@ -1,0 +1,117 @@
+"""What handlers are given: the ledger, the calling user, and the concurrency headers
+turned into plain values (an expected version, an idempotency key, a read position)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import HeaderParameter, Parameter
+
+from api.errors import BadRequest, Unauthorized
+from api.ledger import Ledger
+from api.tokens import Tokens
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: the user the token belongs to (the administrator for OKR_ADMIN_TOKEN)."""
+
+    user_id: UUID
+    token_id: UUID | None  # None for the administrator's configured token
+
+
+def ledger_of(state: State) -> Ledger:
+    return state.ledger
+
+
+def caller_of(request: Request, state: State) -> Caller:
+    header = request.headers.get("authorization")
+    if not header:
+        raise Unauthorized("send `Authorization: Bearer <token>`; every route needs a token")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("the Authorization header must be `Bearer <token>`")
+    ledger: Ledger = state.ledger
+    admin = ledger.settings.admin_token
+    if admin is not None and Tokens.same(token, admin):
+        return Caller(ledger.admin_id, None)
+    owner = ledger.tokens.resolve(token)
+    if owner is None:
+        raise Unauthorized("the token is unknown or revoked: ask an administrator for a new one")
+    return Caller(owner.user_id, owner.token_id)
+
+
+def expected_version(
+    if_match: Annotated[
+        str | None,
+        HeaderParameter(name="If-Match", required=False,
+                        description="The version the write expects (its ETag), e.g. `\"3\"`."),
+    ] = None,
+) -> int | None:
+    if if_match is None:
+        return None
+    text = if_match.strip()
+    if text.startswith("W/"):
+        text = text[2:]
+    text = text.strip('"')
+    if not text.isdigit():
+        raise BadRequest(f"If-Match must be a version number such as \"3\", not {if_match!r}")
+    return int(text)
+
+
+def idempotency_key(
+    idempotency: Annotated[
+        str | None,
+        HeaderParameter(name="Idempotency-Key", required=False, max_length=200,
+                        description="A retried write with the same key returns the first result and records nothing again."),
+    ] = None,
+) -> str | None:
+    return idempotency
+
+
+def read_position(
+    state: State,
+    min_position: Annotated[
+        int | None, Parameter(ge=0, required=False, description="Wait (bounded) until the read models have reached this position.")
+    ] = None,
+    as_of: Annotated[
+        datetime | None, Parameter(required=False, description="Answer as of this recorded time (RFC 3339).")
+    ] = None,
+) -> int:
+    if as_of is not None and as_of.tzinfo is None:
+        raise BadRequest("as_of needs a time zone, e.g. 2026-03-03T00:00:00Z")
+    return state.ledger.read_position(min_position, as_of)
+
+
+def read_moment(
+    state: State,
+    as_of: Annotated[datetime | None, Parameter(required=False)] = None,
+) -> datetime:
+    """The moment clock-dependent values describe: `as_of`, or now."""
+    return as_of if as_of is not None else state.ledger.now()
+
+
+DEPENDENCIES = {
+    "ledger": Provide(ledger_of, sync_to_thread=False),
+    "caller": Provide(caller_of, sync_to_thread=True),
+    "expected": Provide(expected_version, sync_to_thread=False),
+    "key": Provide(idempotency_key, sync_to_thread=False),
+    "position": Provide(read_position, sync_to_thread=True),
+    "moment": Provide(read_moment, sync_to_thread=False),
+}
+
+
+# Handler parameters, marked as the named dependencies above.
+LedgerDep = NamedDependency[Ledger]
+CallerDep = NamedDependency[Caller]
+Expected = NamedDependency[int | None]
+Key = NamedDependency[str | None]
+Position = NamedDependency[int]
+Moment = NamedDependency[datetime]

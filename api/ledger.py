@@ -1,0 +1,52 @@
+"""The server's parts wired together: the write side, the read store, the projector and
+the tokens, started and stopped with the HTTP application."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from domain.application import ADMIN_ID, Clock, OkrApp
+from projections.catalog import read_models
+from projections.feed.queries import position_at
+from projections.runner import Projector
+from projections.store import ReadStore
+from api.settings import Settings
+from api.tokens import Tokens
+
+
+class Ledger:
+    def __init__(self, settings: Settings, clock: Clock | None = None, app: OkrApp | None = None):
+        self.settings = settings
+        self.app = app or OkrApp(settings.database_url, clock=clock)
+        self.store = ReadStore(settings.database_url)
+        self.projector = Projector(self.app, self.store, read_models(self.app))
+        self.tokens = Tokens(self.store)
+        self.admin_id: UUID = ADMIN_ID
+        if settings.projections_in_process:
+            self.app.on_recorded.append(self.projector.wake)
+
+    def start(self) -> None:
+        self.app.ensure_admin()
+        if self.settings.projections_in_process:
+            self.projector.start()
+
+    def stop(self) -> None:
+        self.projector.stop()
+        self.store.close()
+        self.app.close()
+
+    def now(self) -> datetime:
+        return self.app.clock()
+
+    def read_position(self, min_position: int | None, as_of: datetime | None) -> int:
+        """The log position a read answers at: as of a time, or the projections' current
+        position once they have reached `min_position` (waiting for them, bounded)."""
+        if min_position is not None:
+            reached = self.projector.wait_for(min_position, self.settings.read_wait_seconds)
+        else:
+            reached = self.projector.position()
+        if as_of is None:
+            return reached
+        with self.store.reading() as tx:
+            return min(position_at(tx, as_of), reached)

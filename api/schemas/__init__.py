@@ -1,0 +1,1 @@
+"""msgspec Structs for every request body and response of the HTTP API."""

@@ -1,0 +1,97 @@
+"""Bearer tokens: random, shown once, kept only as hashes beside the read models, revocable.
+
+Tokens never enter the event log: the log is forever and readable by every member, a
+token is a secret that must be revocable. A token is `okr_<token id>_<secret>`; the id
+finds the row, the secret's SHA-256 is compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from projections.store import ReadStore
+from projections.timefmt import stored
+
+TABLE = (
+    "CREATE TABLE IF NOT EXISTS okr_tokens ("
+    " token_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, secret_hash TEXT NOT NULL,"
+    " issued_at TEXT NOT NULL, revoked_at TEXT)"
+)
+PREFIX = "okr_"
+
+
+@dataclass(frozen=True)
+class Issued:
+    token_id: UUID
+    user_id: UUID
+    token: str  # the only time the secret exists outside the caller's hands
+
+
+@dataclass(frozen=True)
+class TokenOwner:
+    token_id: UUID
+    user_id: UUID
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class Tokens:
+    def __init__(self, store: ReadStore):
+        self.store = store
+        with store.transaction() as tx:
+            tx.execute(TABLE)
+
+    @staticmethod
+    def same(given: str, expected: str) -> bool:
+        """Constant-time comparison of two tokens."""
+        return hmac.compare_digest(_hash(given).encode(), _hash(expected).encode())
+
+    def issue(self, user_id: UUID, now: datetime) -> Issued:
+        token_id, secret = uuid4(), secrets.token_urlsafe(32)
+        with self.store.transaction() as tx:
+            tx.execute(
+                "INSERT INTO okr_tokens (token_id, user_id, secret_hash, issued_at) VALUES (?, ?, ?, ?)",
+                (str(token_id), str(user_id), _hash(secret), stored(now)),
+            )
+        return Issued(token_id, user_id, f"{PREFIX}{token_id.hex}_{secret}")
+
+    def owner(self, token_id: UUID) -> UUID | None:
+        with self.store.reading() as tx:
+            row = tx.execute("SELECT user_id FROM okr_tokens WHERE token_id = ?", (str(token_id),)).fetchone()
+        return UUID(row[0]) if row else None
+
+    def revoke(self, token_id: UUID, now: datetime) -> bool:
+        """Revokes a live token; False if there is none with that id (or it was revoked)."""
+        with self.store.transaction() as tx:
+            tx.execute(
+                "UPDATE okr_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
+                (stored(now), str(token_id)),
+            )
+            return tx.rowcount == 1
+
+    def resolve(self, token: str) -> TokenOwner | None:
+        """The owner of a live token, or None for anything else."""
+        if not token.startswith(PREFIX):
+            return None
+        id_hex, _, secret = token[len(PREFIX):].partition("_")
+        try:
+            token_id = UUID(hex=id_hex)
+        except ValueError:
+            return None
+        with self.store.reading() as tx:
+            row = tx.execute(
+                "SELECT user_id, secret_hash FROM okr_tokens WHERE token_id = ? AND revoked_at IS NULL",
+                (str(token_id),),
+            ).fetchone()
+        # Compare even when there is no row, so timing does not tell ids that exist.
+        expected = row[1] if row else _hash("")
+        if not hmac.compare_digest(expected.encode(), _hash(secret).encode()) or row is None:
+            return None
+        return TokenOwner(token_id, UUID(row[0]))
