@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from clocks import SteppingClock
 from api_helpers import ADMIN_TOKEN, Api
 from litestar.testing import TestClient
 
@@ -14,20 +15,6 @@ from api.app import create_app
 from api.settings import Settings
 
 pytestmark = pytest.mark.api
-
-
-class SteppingClock:
-    """A clock the test moves by hand; each reading also ticks one second, as time would."""
-
-    def __init__(self, start: datetime):
-        self.current = start
-
-    def __call__(self) -> datetime:
-        self.current += timedelta(seconds=1)
-        return self.current
-
-    def advance(self, **delta: float) -> None:
-        self.current += timedelta(**delta)
 
 
 @pytest.fixture
