@@ -13,6 +13,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
+from domain.committer import Command, GroupCommitter
 from domain.errors import Conflict, InvalidValue, NotAllowed, NotFound
 from domain.okrs import OkrCases
 from domain.organisation import OrganisationCases
@@ -57,6 +58,7 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
         self._write_lock = threading.RLock()
         # Called with the position of each command's last event, e.g. to wake projections.
         self.on_recorded: list[Callable[[int], None]] = []
+        self._committer = GroupCommitter(self.save, self.now, self._write_lock, self._forget_time)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -85,6 +87,10 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
             return None
         [notification] = self.recorder.select_notifications(start=head, limit=1)
         return self.mapper.to_domain_event(notification).timestamp
+
+    def _forget_time(self) -> None:
+        # Another process appended: read the head's time again before stamping.
+        self._last_time = None
 
     def head_position(self) -> int:
         return self.recorder.max_notification_id() or 0
@@ -117,33 +123,44 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
             key = key.strip()
             if not key or len(key) > 200:
                 raise InvalidValue("idempotency key: must be 1 to 200 characters")
-        with self._write_lock:
+        replayed: list[Recorded] = []
+        primary_of: list[Aggregate] = []
+
+        def decide(now: datetime) -> list[Aggregate]:
+            replayed.clear()
+            primary_of.clear()
             if key is not None and (previous := self._receipt(actor_id, key)) is not None:
-                return previous
-            now = self.now()
+                replayed.append(previous)
+                return []
             primary, *others = work(now)
+            primary_of.append(primary)
             to_save = [primary, *others]
             if key is not None:
                 to_save.append(Receipt(
                     id=receipt_id(actor_id, key), actor_id=actor_id, key=key, command=name,
                     result_id=result_id or primary.id, version=primary.version, timestamp=now,
                 ))
-            try:
-                recordings = self.save(*to_save)
-            except IntegrityError:
-                self._last_time = None
-                if key is not None and (previous := self._receipt(actor_id, key)) is not None:
-                    return previous
-                raise Conflict(
-                    f"{type(primary).__name__.lower()} {primary.id} was changed by another "
-                    "request at the same time: reload it and try again"
-                ) from None
-            if not recordings:  # a command that changed nothing (the same lead appointed again)
-                return Recorded(result_id or primary.id, primary.version, self.head_position())
-            position = max(r.notification.id for r in recordings)
+            return to_save
+
+        command = self._committer.run(Command(decide))
+        if isinstance(command.error, IntegrityError):
+            if key is not None and (previous := self._receipt(actor_id, key)) is not None:
+                return previous
+            primary = primary_of[0]
+            raise Conflict(
+                f"{type(primary).__name__.lower()} {primary.id} was changed by another "
+                "request at the same time: reload it and try again"
+            ) from None
+        if command.error is not None:
+            raise command.error
+        if replayed:
+            return replayed[0]
+        primary = primary_of[0]
+        if not command.position:  # a command that changed nothing (the same lead appointed again)
+            return Recorded(result_id or primary.id, primary.version, self.head_position())
         for listener in self.on_recorded:
-            listener(position)
-        return Recorded(result_id or primary.id, primary.version, position)
+            listener(command.position)
+        return Recorded(result_id or primary.id, primary.version, command.position)
 
     def _receipt(self, actor_id: UUID, key: str) -> Recorded | None:
         try:

@@ -28,6 +28,14 @@ def store_url(request, tmp_path) -> str:
     return request.getfixturevalue("postgres_url")
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_store_url(request, tmp_path) -> str:
+    """The URL of an empty store that several applications can share (not memory://)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'okr.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
 @pytest.fixture
 def make_app(store_url: str, clock: SteppingClock) -> Iterator[Callable[..., OkrApp]]:
     """Opens applications on this test's store (several may share one SQLite or PostgreSQL store)."""

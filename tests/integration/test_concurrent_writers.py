@@ -12,11 +12,9 @@ from domain.errors import Conflict
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'okr.db'}"
-    return request.getfixturevalue("postgres_url")
+@pytest.fixture
+def store_url(shared_store_url) -> str:
+    return shared_store_url
 
 
 def test_two_writers_that_loaded_the_same_version_cannot_both_append(make_app, clock):

@@ -1,0 +1,147 @@
+"""Group commit: commands that arrive together are decided one after another and saved in
+one transaction, so concurrent writers share one database commit (one fsync) instead of
+queueing for one each. Each caller still gets its own result or its own error.
+
+The first caller to find no commit under way leads: it takes every command queued so far,
+runs each one's decision (`work(now)`) in arrival order, and saves all their aggregates
+with a single `save()`. A command whose decision touches an aggregate an earlier command
+of the same group already changed is decided again after that group is saved, against the
+saved state, so two commands never write from the same stale version. If the shared save
+fails (another process appended to one of the aggregates first), each command is decided
+and saved again on its own, so one conflict costs nobody else their write.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+Work = Callable[[datetime], tuple[Aggregate, ...]]
+
+
+@dataclass(eq=False)
+class Command:
+    """One caller's command waiting in the queue, and then its outcome."""
+
+    # Decides the command at `now` and returns the aggregates to save (none: nothing to
+    # save, e.g. a retry answered from its receipt; the caller knows its answer).
+    decide: Work
+    done: threading.Event = field(default_factory=threading.Event)
+    aggregates: tuple[Aggregate, ...] = ()
+    position: int = 0
+    error: BaseException | None = None
+
+    def fail(self, error: BaseException) -> None:
+        self.error = error
+        self.done.set()
+
+
+class GroupCommitter:
+    def __init__(self, save: Callable[..., list[Any]], now: Callable[[], datetime],
+                 lock: threading.RLock, on_conflict: Callable[[], None]):
+        self._save = save
+        self._now = now
+        self._write_lock = lock
+        self._on_conflict = on_conflict
+        self._queue: list[Command] = []
+        self._queue_lock = threading.Lock()
+        self._leading = False
+
+    def run(self, command: Command) -> Command:
+        """Queues the command and returns once it is saved or refused."""
+        with self._queue_lock:
+            self._queue.append(command)
+            lead = not self._leading
+            if lead:
+                self._leading = True
+        if lead:
+            self._lead()
+        command.done.wait()
+        return command
+
+    def _lead(self) -> None:
+        while True:
+            # The queue is taken only once the lock is held: whoever queued while the last
+            # group was being saved joins this one.
+            with self._write_lock:
+                with self._queue_lock:
+                    group, self._queue = self._queue, []
+                    if not group:
+                        self._leading = False
+                        return
+                try:
+                    self._commit(group)
+                except BaseException as e:  # an interrupt: never leave a follower waiting
+                    with self._queue_lock:
+                        waiting, self._queue, self._leading = self._queue, [], False
+                    for command in [*group, *waiting]:
+                        if not command.done.is_set():
+                            command.fail(e)
+                    raise
+
+    def _commit(self, group: list[Command]) -> None:
+        decided: list[Command] = []
+        touched: set[UUID] = set()
+        for command in group:
+            outcome = self._decide(command)
+            if outcome is None:
+                continue
+            if touched & {a.id for a in outcome}:
+                # Decided from a version an earlier command of this group changes: save
+                # those first, then decide this one again from what they saved.
+                self._save_group(decided)
+                decided, touched = [], set()
+                outcome = self._decide(command)
+                if outcome is None:
+                    continue
+            command.aggregates = outcome
+            decided.append(command)
+            touched |= {a.id for a in outcome}
+        self._save_group(decided)
+
+    def _decide(self, command: Command) -> tuple[Aggregate, ...] | None:
+        try:
+            now = self._now()
+            aggregates = tuple(command.decide(now))
+        except Exception as e:
+            command.fail(e)
+            return None
+        if not aggregates:
+            command.done.set()
+            return None
+        return aggregates
+
+    def _save_group(self, decided: list[Command]) -> None:
+        if not decided:
+            return
+        try:
+            recordings = self._save(*[a for c in decided for a in c.aggregates])
+        except IntegrityError:
+            self._on_conflict()
+            if len(decided) == 1:
+                decided[0].fail(IntegrityError())
+                return
+            for command in decided:  # alone, so only the command that conflicts fails
+                outcome = self._decide(command)
+                if outcome is not None:
+                    command.aggregates = outcome
+                    self._save_group([command])
+            return
+        except Exception as e:
+            for command in decided:
+                command.fail(e)
+            return
+        last: dict[UUID, int] = {}
+        for r in recordings:
+            oid = r.domain_event.originator_id
+            last[oid] = max(last.get(oid, 0), r.notification.id)
+        for command in decided:
+            command.position = max((last.get(a.id, 0) for a in command.aggregates), default=0)
+            command.done.set()
