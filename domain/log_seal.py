@@ -1,0 +1,47 @@
+"""The event log is append-only: on PostgreSQL a trigger refuses UPDATE, DELETE and
+TRUNCATE on the events table, whoever connects. (SQLite has no users to refuse; there the
+hash chain kept by the `chain` read model is what shows an altered event.)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FUNCTION = """
+CREATE OR REPLACE FUNCTION okr_refuse_log_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the event log is append-only: % on % refused', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$
+"""
+
+
+def _quoted(name: str) -> str:
+    return ".".join('"' + part.replace('"', '""') + '"' for part in name.split("."))
+
+
+def seal(recorder: Any) -> None:
+    """Installs the triggers on the recorder's events table once (idempotent, and safe when
+    several processes start at the same moment)."""
+    datastore = getattr(recorder, "datastore", None)
+    if datastore is None or not hasattr(recorder, "channel_name"):
+        return  # not PostgreSQL
+    table = _quoted(recorder.events_table_name)
+    with datastore.transaction(commit=True) as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(4242001)")
+        cursor.execute(
+            "SELECT count(*) AS n FROM pg_trigger WHERE tgrelid = %s::regclass"
+            " AND tgname IN ('okr_append_only', 'okr_no_truncate')",
+            (table,),
+        )
+        if cursor.fetchone()["n"] == 2:
+            return
+        cursor.execute(FUNCTION)
+        cursor.execute(
+            f"CREATE OR REPLACE TRIGGER okr_append_only BEFORE UPDATE OR DELETE ON {table}"
+            " FOR EACH ROW EXECUTE FUNCTION okr_refuse_log_change()"
+        )
+        cursor.execute(
+            f"CREATE OR REPLACE TRIGGER okr_no_truncate BEFORE TRUNCATE ON {table}"
+            " FOR EACH STATEMENT EXECUTE FUNCTION okr_refuse_log_change()"
+        )
