@@ -13,7 +13,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, Parameter
 
-from api.errors import BadRequest, Unauthorized
+from api.errors import BadRequest, TooManyRequests, Unauthorized
 from api.ledger import Ledger
 from api.tokens import Tokens
 
@@ -41,11 +41,19 @@ def caller_of(request: Request, state: State) -> Caller:
     ledger: Ledger = state.ledger
     admin = ledger.settings.admin_token
     if admin is not None and Tokens.same(token, admin):
-        return Caller(ledger.admin_id, None)
-    owner = ledger.tokens.resolve(token)
-    if owner is None:
-        raise Unauthorized("the token is unknown or revoked: ask an administrator for a new one")
-    return Caller(owner.user_id, owner.token_id)
+        caller = Caller(ledger.admin_id, None)
+    else:
+        owner = ledger.tokens.resolve(token)
+        if owner is None:
+            raise Unauthorized("the token is unknown or revoked: ask an administrator for a new one")
+        caller = Caller(owner.user_id, owner.token_id)
+    wait = ledger.limiter.take(caller.token_id or "admin")
+    if wait is not None:
+        raise TooManyRequests(
+            f"too many requests with this token: at most {ledger.settings.rate_per_minute} a minute"
+            f" after a burst of {ledger.settings.rate_burst}; retry in {wait} s", wait,
+        )
+    return caller
 
 
 def expected_version(

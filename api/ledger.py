@@ -12,6 +12,7 @@ from projections.feed.queries import position_at
 from projections.runner import Projector
 from projections.store import ReadStore
 from api.settings import Settings
+from api.limits import RateLimiter
 from api.tokens import Tokens
 
 
@@ -22,6 +23,7 @@ class Ledger:
         self.store = ReadStore(settings.database_url)
         self.projector = Projector(self.app, self.store, read_models(self.app))
         self.tokens = Tokens(self.store)
+        self.limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst)
         self.admin_id: UUID = ADMIN_ID
         if settings.projections_in_process:
             self.app.on_recorded.append(self.projector.wake)

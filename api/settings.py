@@ -20,6 +20,9 @@ class Settings:
     # Projections run in a thread of the server; off when `okr project` workers run them.
     projections_in_process: bool = True
     max_body_bytes: int = 64 * 1024
+    # Requests a minute per token (0: no limit), after a burst of `rate_burst`.
+    rate_per_minute: int = 1200
+    rate_burst: int = 200
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ, **overrides) -> Settings:
@@ -28,6 +31,16 @@ class Settings:
             "admin_token": environ.get("OKR_ADMIN_TOKEN") or None,
             "projections_in_process": environ.get("OKR_PROJECTIONS", "in-process") != "workers",
         }
-        if "OKR_READ_WAIT_SECONDS" in environ:
-            values["read_wait_seconds"] = float(environ["OKR_READ_WAIT_SECONDS"])
+        numbers = {
+            "OKR_READ_WAIT_SECONDS": ("read_wait_seconds", float),
+            "OKR_RATE_LIMIT": ("rate_per_minute", int),
+            "OKR_RATE_BURST": ("rate_burst", int),
+            "OKR_MAX_BODY_BYTES": ("max_body_bytes", int),
+        }
+        for variable, (name, kind) in numbers.items():
+            if variable in environ:
+                try:
+                    values[name] = kind(environ[variable])
+                except ValueError:
+                    raise ValueError(f"{variable} must be a number, not {environ[variable]!r}") from None
         return cls(**{**values, **overrides})
