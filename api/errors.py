@@ -7,9 +7,12 @@ says what to fix. Anything unforeseen is a 500 without internals (and is logged)
 from __future__ import annotations
 
 import logging
+import sqlite3
 from http import HTTPStatus
 
 import msgspec
+import psycopg
+from eventsourcing import persistence
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
@@ -65,6 +68,13 @@ STATUS: list[tuple[type[Exception], int, str]] = [
     (InvalidValue, 422, "invalid_value"),
     (TooManyRequests, 429, "too_many_requests"),
     (Unavailable, 503, "unavailable"),
+    # The database is down, restarting or out of connections: the client may retry.
+    (persistence.OperationalError, 503, "unavailable"),
+    (persistence.InterfaceError, 503, "unavailable"),
+    (persistence.ConnectionUnavailableError, 503, "unavailable"),
+    (psycopg.OperationalError, 503, "unavailable"),
+    (psycopg.InterfaceError, 503, "unavailable"),
+    (sqlite3.OperationalError, 503, "unavailable"),
     (ProjectionTimeout, 503, "projections_behind"),
 ]
 
@@ -102,7 +112,7 @@ def problem(
 def _retry_after(exc: Exception) -> dict[str, str] | None:
     if isinstance(exc, TooManyRequests):
         return {"Retry-After": str(exc.retry_after)}
-    if isinstance(exc, (Unavailable, ProjectionTimeout)):
+    if status_of(exc)[0] == 503:
         return {"Retry-After": "1"}
     if isinstance(exc, Unauthorized):
         return {"WWW-Authenticate": 'Bearer realm="okr-ledger"'}
@@ -115,7 +125,11 @@ def handle_known(request: Request, exc: Exception) -> Response[Problem]:
         # The caller's If-Match named the version the domain found stale.
         status, rule = 412, "precondition_failed"
     version = getattr(exc, "current_version", None)
-    detail = exc.detail if isinstance(exc, DomainError) else str(exc)
+    if status == 503 and not isinstance(exc, (Unavailable, ProjectionTimeout)):
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        detail = "the database cannot be reached right now: retry after a second"
+    else:
+        detail = exc.detail if isinstance(exc, DomainError) else str(exc)
     return problem(request, status, rule, detail, _retry_after(exc), current_version=version)
 
 
