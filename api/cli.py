@@ -16,6 +16,7 @@ from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.verify import add_verify
 from api.seed import DemoClock, DemoFailed, DemoRefused, render, seed_demo
 from domain.application import OkrApp
 from domain.persistence import database_url, environment_for
@@ -67,9 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
         "rebuild",
         help="rebuild read models from the whole event log",
         description=(
-            "Drops the named read models (all by default) and folds the whole event log into "
-            f"them again, with a progress bar. Read models: {', '.join(NAMES)}. If it is "
-            "interrupted, what was rebuilt stays; `okr project` or `okr rebuild` finishes it."
+            "Drops the named read models (by default all but `chain`) and folds the whole event "
+            f"log into them again, with a progress bar. Read models: {', '.join(NAMES)}. The "
+            "hash chain is rebuilt only when named: that would bless any altered event. If it "
+            "is interrupted, what was rebuilt stays; `okr project` or `okr rebuild` finishes it."
         ),
     )
     rebuild.add_argument(
@@ -78,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_database_url(rebuild)
     _add_batch_size(rebuild)
     rebuild.set_defaults(handler=run_rebuild)
+    add_verify(commands)
     return parser
 
 
@@ -300,7 +303,7 @@ def run_rebuild(args: argparse.Namespace, out: Console, err: Console) -> int:
     if opened is None:
         return EXIT_FAILED
     app, projector = opened
-    chosen = names or list(projector.projections)
+    chosen = names or [n for n, p in projector.projections.items() if p.rebuilt_with_all]
     try:
         head = app.head_position()
         progress = Progress(

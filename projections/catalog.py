@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from domain.application import OkrApp
 from projections.audit import ApprovalAuditProjection
+from projections.chain import ChainProjection
 from projections.feed.projection import FeedProjection
 from projections.negotiation import NegotiationProjection
 from projections.projection import Projection
@@ -20,10 +21,11 @@ def read_models(app: OkrApp) -> list[Projection]:
         TreeProjection(load=lambda aggregate_id, version: app.repository.get(aggregate_id, version=version)),
         NegotiationProjection(),
         ApprovalAuditProjection(),
+        ChainProjection(),
     ]
 
 
-NAMES = ("feed", "tree", "negotiation", "approval_audit")
+NAMES = ("feed", "tree", "negotiation", "approval_audit", "chain")
 
 
 def projector_for(app: OkrApp, url: str, batch_size: int = 1000) -> Projector:

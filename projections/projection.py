@@ -23,6 +23,7 @@ class Logged:
     topic: str
     recorded_at: datetime
     event: Any
+    stored: Any = None  # the stored event itself (its bytes), for the hash chain
 
     @property
     def type(self) -> str:
@@ -36,6 +37,7 @@ class Projection(ABC):
     name: str
     tables: Sequence[str]  # table names, dropped by a rebuild
     schema: Sequence[str]  # CREATE statements (IF NOT EXISTS), portable SQL
+    rebuilt_with_all = True  # False: rebuilt only when named
 
     def create(self, tx: Tx) -> None:
         for statement in self.schema:

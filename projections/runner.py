@@ -110,7 +110,7 @@ class Projector:
         for n in notifications:
             event = decode(n)
             recorded = event.timestamp if previous is None else max(previous, event.timestamp)
-            batch.append(Logged(n.id, n.topic, recorded, event))
+            batch.append(Logged(n.id, n.topic, recorded, event, n))
             previous = recorded
         return batch
 
@@ -182,8 +182,10 @@ class Projector:
             raise
 
     def rebuild(self, names: Sequence[str] | None = None, progress: Callable[[int], None] | None = None) -> int:
-        """Drops the named read models (all by default) and folds the whole log into them again."""
-        chosen = [self.projections[n] for n in (names or self.projections)]
+        """Drops the named read models (by default all but those rebuilt only when named)
+        and folds the whole log into them again."""
+        names = names or [n for n, p in self.projections.items() if p.rebuilt_with_all]
+        chosen = [self.projections[n] for n in names]
         with self._lock, self.store.transaction() as tx:
             for p in chosen:
                 p.drop(tx)

@@ -333,7 +333,7 @@ def check_exactly_once(url: str, head: int, batch_size: int, seed: int, pause: f
     projector = projector_for(app, url)
     try:
         started = time.monotonic()
-        assert projector.rebuild() > 0
+        assert projector.rebuild(NAMES) > 0
         print(f"in-process rebuild of {head} events: {time.monotonic() - started:.1f} s")
         assert projector.positions() == {n: head for n in NAMES}
     finally:
