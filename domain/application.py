@@ -14,7 +14,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from domain.committer import Command, GroupCommitter
-from domain.log_seal import seal
+from domain.event_store import fail_fast, seal
 from domain.errors import Conflict, InvalidValue, NotAllowed, NotFound
 from domain.okrs import OkrCases
 from domain.organisation import OrganisationCases
@@ -53,6 +53,7 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
     def __init__(self, url: str | None = None, clock: Clock | None = None, env: dict | None = None):
         super().__init__(env={**environment_for(url or database_url()), **(env or {})})
         seal(self.recorder)
+        fail_fast(self.recorder)
         self.clock = clock or system_clock
         self._last_time: datetime | None = None
         # One writer at a time per process: the time stamped on a command and the order its

@@ -21,7 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
 Work = Callable[[datetime], tuple[Aggregate, ...]]
 
@@ -89,8 +89,14 @@ class GroupCommitter:
     def _commit(self, group: list[Command]) -> None:
         decided: list[Command] = []
         touched: set[UUID] = set()
-        for command in group:
+        for n, command in enumerate(group):
             outcome = self._decide(command)
+            if isinstance(command.error, (OperationalError, InterfaceError)):
+                # The database is out of reach: the rest of the group would only wait for
+                # the same error, one after another.
+                for waiting in group[n + 1:]:
+                    waiting.fail(command.error)
+                break
             if outcome is None:
                 continue
             if touched & {a.id for a in outcome}:

@@ -19,7 +19,12 @@ VALID_URLS = (
 POSTGRES_DEFAULTS = {
     "POSTGRES_POOL_SIZE": "5",
     "POSTGRES_MAX_OVERFLOW": "10",
-    "POSTGRES_CONNECT_TIMEOUT": "10",
+    # Also how long a call waits for a pooled connection: while the database is down a
+    # request should fail within seconds (503), not queue behind a pool that cannot refill.
+    "POSTGRES_CONNECT_TIMEOUT": "2",
+    # Pooled connections are checked before use, so after a database restart requests get
+    # fresh connections rather than the dead ones.
+    "POSTGRES_PRE_PING": "y",
     "POSTGRES_LOCK_TIMEOUT": "5",
     # Pinned off even if the process environment says otherwise: the library's database
     # functions insert without its table lock, so a reader tailing the log could skip events.

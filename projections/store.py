@@ -59,7 +59,8 @@ class ReadStore:
             conninfo = _conninfo(env)
             self._pool = ConnectionPool(
                 conninfo, min_size=1, max_size=int(env.get("POSTGRES_POOL_SIZE", "5")) + 2,
-                timeout=float(env.get("POSTGRES_CONNECT_TIMEOUT", "10")), open=True,
+                timeout=float(env.get("POSTGRES_CONNECT_TIMEOUT", "2")), open=True,
+                check=ConnectionPool.check_connection,
             )
         else:
             # memory:// keeps its read models in one shared in-memory SQLite database.
@@ -133,5 +134,5 @@ def _conninfo(env: dict[str, str]) -> str:
     return make_conninfo(
         dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
         user=env["POSTGRES_USER"], password=env.get("POSTGRES_PASSWORD", ""),
-        connect_timeout=env.get("POSTGRES_CONNECT_TIMEOUT", "10"),
+        connect_timeout=env.get("POSTGRES_CONNECT_TIMEOUT", "2"),
     )

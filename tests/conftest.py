@@ -113,32 +113,30 @@ def _start_server(base: Path) -> PostgresServer:
         "--encoding=UTF8",
         "--no-sync",
     )
+    _pg_ctl_start(base, server)
+    return server
+
+
+def _pg_ctl_start(base: Path, server: PostgresServer) -> None:
     # Durability is pointless for a throwaway cluster; speed is not.
     options = (
         f"-F -c fsync=off -c full_page_writes=off -c synchronous_commit=off "
         f"-c listen_addresses=127.0.0.1 -p {server.port} -k {base} "
         f"-c max_connections=300"
     )
-    run(
-        str(bindir / "pg_ctl"),
-        "start",
-        "-w",
-        "-t",
-        "60",
-        "-D",
-        str(base / "data"),
-        "-l",
-        str(base / "server.log"),
-        "-o",
-        options,
+    done = subprocess.run(
+        [str(_postgres_bindir() / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(base / "data"),
+         "-l", str(base / "server.log"), "-o", options],
+        cwd=base, capture_output=True, text=True, **_run_as(),
     )
-    return server
+    if done.returncode != 0:
+        raise PostgresUnavailable(f"pg_ctl start failed: {done.stderr.strip()}")
 
 
-def _stop_server(base: Path) -> None:
+def _stop_server(base: Path, mode: str = "immediate") -> None:
     pg_ctl = _postgres_bindir() / "pg_ctl"
     subprocess.run(
-        [str(pg_ctl), "stop", "-w", "-m", "immediate", "-D", str(base / "data")],
+        [str(pg_ctl), "stop", "-w", "-m", mode, "-D", str(base / "data")],
         cwd=base,
         capture_output=True,
         **_run_as(),
@@ -227,3 +225,44 @@ def make_postgres_url(postgres_server: PostgresServer) -> Iterator[Callable[[], 
 def postgres_url(make_postgres_url: Callable[[], str]) -> str:
     """The URL of a new, empty database of this test's own, dropped after the test."""
     return make_postgres_url()
+
+
+class StoppablePostgres:
+    """A PostgreSQL server of one test's own, to stop and start again (an outage)."""
+
+    def __init__(self, base: Path, server: PostgresServer):
+        self.base, self.server = base, server
+
+    def stop(self) -> None:
+        _stop_server(self.base, mode="fast")
+
+    def start(self) -> None:
+        _pg_ctl_start(self.base, self.server)
+
+    def new_database(self, dbname: str = "okr") -> str:
+        import psycopg
+
+        with psycopg.connect(self.server.url("postgres"), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{dbname}"')
+        return self.server.url(dbname)
+
+
+@pytest.fixture
+def stoppable_postgres() -> Iterator[StoppablePostgres]:
+    if os.environ.get(EXTERNAL_POSTGRES):
+        pytest.skip(f"an outage needs a server of the test's own, not {EXTERNAL_POSTGRES}")
+    base = Path(tempfile.mkdtemp(prefix="okr-pg-outage-", dir="/tmp" if os.geteuid() == 0 else None))
+    try:
+        server = _start_server(base)
+    except PostgresUnavailable as missing:
+        reason = str(missing)
+    else:
+        reason = ""
+    if reason:
+        shutil.rmtree(base, ignore_errors=True)
+        _unavailable(reason)
+    try:
+        yield StoppablePostgres(base, server)
+    finally:
+        _stop_server(base)
+        shutil.rmtree(base, ignore_errors=True)

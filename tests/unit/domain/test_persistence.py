@@ -43,7 +43,8 @@ def test_postgresql_url_gives_every_connection_setting():
         "POSTGRES_PASSWORD": "secret",
         "POSTGRES_POOL_SIZE": "5",
         "POSTGRES_MAX_OVERFLOW": "10",
-        "POSTGRES_CONNECT_TIMEOUT": "10",
+        "POSTGRES_CONNECT_TIMEOUT": "2",
+        "POSTGRES_PRE_PING": "y",
         "POSTGRES_LOCK_TIMEOUT": "5",
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
     }
