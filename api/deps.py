@@ -11,6 +11,7 @@ from uuid import UUID
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.spec import Example
 from litestar.params import HeaderParameter, Parameter
 
 from api.errors import BadRequest, TooManyRequests, Unauthorized
@@ -56,10 +57,15 @@ def caller_of(request: Request, state: State) -> Caller:
     return caller
 
 
+# An absent header is None here, but on the wire a header is text or not there at all.
+_HEADER_TEXT = {"oneOf": None, "type": "string"}
+
+
 def expected_version(
     if_match: Annotated[
         str | None,
-        HeaderParameter(name="If-Match", required=False,
+        HeaderParameter(name="If-Match", required=False, schema_extra=_HEADER_TEXT, pattern=r'^(W/)?"?[0-9]{1,12}"?$',
+                        examples=[Example(value='"3"')],
                         description="The version the write expects (its ETag), e.g. `\"3\"`."),
     ] = None,
 ) -> int | None:
@@ -77,7 +83,7 @@ def expected_version(
 def idempotency_key(
     idempotency: Annotated[
         str | None,
-        HeaderParameter(name="Idempotency-Key", required=False, max_length=200,
+        HeaderParameter(name="Idempotency-Key", required=False, schema_extra=_HEADER_TEXT, min_length=1, max_length=200,
                         description="A retried write with the same key returns the first result and records nothing again."),
     ] = None,
 ) -> str | None:

@@ -12,6 +12,7 @@ from projections.feed.queries import position_at
 from projections.runner import Projector
 from projections.store import ReadStore
 from api.settings import Settings
+from api.errors import BadRequest
 from api.limits import RateLimiter
 from api.tokens import Tokens
 
@@ -45,6 +46,12 @@ class Ledger:
         """The log position a read answers at: as of a time, or the projections' current
         position once they have reached `min_position` (waiting for them, bounded)."""
         if min_position is not None:
+            head = self.app.head_position()
+            if min_position > head:
+                raise BadRequest(
+                    f"min_position {min_position} is beyond the end of the log ({head}): pass the "
+                    "position a write answered with"
+                )
             reached = self.projector.wait_for(min_position, self.settings.read_wait_seconds)
         else:
             reached = self.projector.position()
