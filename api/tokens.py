@@ -12,7 +12,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 from projections.store import ReadStore
 from projections.timefmt import stored
@@ -23,6 +23,7 @@ TABLE = (
     " issued_at TEXT NOT NULL, revoked_at TEXT)"
 )
 PREFIX = "okr_"
+FIRST_TOKEN_NAMESPACE = UUID("5d2f8e61-0b7a-4c3e-9f14-7a6b2c8d1e90")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,10 @@ class Issued:
 class TokenOwner:
     token_id: UUID
     user_id: UUID
+
+
+def first_token_id(user_id: UUID) -> UUID:
+    return uuid5(FIRST_TOKEN_NAMESPACE, str(user_id))
 
 
 def _hash(secret: str) -> str:
@@ -55,12 +60,28 @@ class Tokens:
 
     def issue(self, user_id: UUID, now: datetime) -> Issued:
         token_id, secret = uuid4(), secrets.token_urlsafe(32)
+        self._insert(token_id, user_id, secret, now)
+        return Issued(token_id, user_id, f"{PREFIX}{token_id.hex}_{secret}")
+
+    def issue_first(self, user_id: UUID, now: datetime) -> Issued | None:
+        """The token handed out with a registration, or None if it was issued before.
+
+        Its id derives from the user's, so a retried registration (even a concurrent one)
+        cannot mint a second secret, and a revoked first token stays revoked.
+        """
+        token_id, secret = first_token_id(user_id), secrets.token_urlsafe(32)
+        if not self._insert(token_id, user_id, secret, now):
+            return None
+        return Issued(token_id, user_id, f"{PREFIX}{token_id.hex}_{secret}")
+
+    def _insert(self, token_id: UUID, user_id: UUID, secret: str, now: datetime) -> bool:
         with self.store.transaction() as tx:
             tx.execute(
-                "INSERT INTO okr_tokens (token_id, user_id, secret_hash, issued_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO okr_tokens (token_id, user_id, secret_hash, issued_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (token_id) DO NOTHING",
                 (str(token_id), str(user_id), _hash(secret), stored(now)),
             )
-        return Issued(token_id, user_id, f"{PREFIX}{token_id.hex}_{secret}")
+            return tx.rowcount == 1
 
     def owner(self, token_id: UUID) -> UUID | None:
         with self.store.reading() as tx:

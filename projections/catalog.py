@@ -5,6 +5,7 @@ from __future__ import annotations
 from domain.application import OkrApp
 from projections.audit import ApprovalAuditProjection
 from projections.chain import ChainProjection
+from projections.directory import DirectoryProjection
 from projections.feed.projection import FeedProjection
 from projections.negotiation import NegotiationProjection
 from projections.projection import Projection
@@ -22,10 +23,11 @@ def read_models(app: OkrApp) -> list[Projection]:
         NegotiationProjection(),
         ApprovalAuditProjection(),
         ChainProjection(),
+        DirectoryProjection(),
     ]
 
 
-NAMES = ("feed", "tree", "negotiation", "approval_audit", "chain")
+NAMES = ("feed", "tree", "negotiation", "approval_audit", "chain", "directory")
 
 
 def projector_for(app: OkrApp, url: str, batch_size: int = 1000) -> Projector:
