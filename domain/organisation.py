@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID, uuid4, uuid5
 
 from domain.cycle import Cycle
-from domain.errors import AlreadyExists, InvalidValue
+from domain.errors import AlreadyExists, Conflict, InvalidValue
 from domain.north_star import NORTH_STAR_ID, NorthStar
 from domain.team import Team
 from domain.user import User
@@ -54,10 +54,11 @@ class OrganisationCases:
 
     def add_member(
         self: OkrApp, actor_id: UUID, team_id: UUID, user_id: UUID,
-        idempotency_key: str | None = None,
+        idempotency_key: str | None = None, expected_version: int | None = None,
     ) -> Recorded:
         def work(now):
             team = self._load(Team, team_id, "team")
+            self._check_version(team, expected_version)
             if actor_id != team.lead_id:
                 self._require_admin(actor_id, "add members to a team they do not lead")
             self._require_user(user_id)
@@ -68,10 +69,11 @@ class OrganisationCases:
 
     def remove_member(
         self: OkrApp, actor_id: UUID, team_id: UUID, user_id: UUID,
-        idempotency_key: str | None = None,
+        idempotency_key: str | None = None, expected_version: int | None = None,
     ) -> Recorded:
         def work(now):
             team = self._load(Team, team_id, "team")
+            self._check_version(team, expected_version)
             if actor_id != team.lead_id:
                 self._require_admin(actor_id, "remove members from a team they do not lead")
             team.remove_member(actor_id, user_id, now)
@@ -81,12 +83,13 @@ class OrganisationCases:
 
     def appoint_lead(
         self: OkrApp, actor_id: UUID, team_id: UUID, lead_id: UUID,
-        idempotency_key: str | None = None,
+        idempotency_key: str | None = None, expected_version: int | None = None,
     ) -> Recorded:
         self._require_admin(actor_id, "appoint team leads")
 
         def work(now):
             team = self._load(Team, team_id, "team")
+            self._check_version(team, expected_version)
             self._require_user(lead_id)
             team.appoint_lead(actor_id, lead_id, now)
             return (team,)
@@ -94,14 +97,21 @@ class OrganisationCases:
         return self._execute("appoint_lead", actor_id, idempotency_key, work)
 
     def state_north_star(
-        self: OkrApp, actor_id: UUID, statement: str, idempotency_key: str | None = None
+        self: OkrApp, actor_id: UUID, statement: str, idempotency_key: str | None = None,
+        expected_version: int | None = None,
     ) -> Recorded:
         self._require_admin(actor_id, "state the North Star")
 
         def work(now):
             if not self._exists(NORTH_STAR_ID):
+                if expected_version not in (None, 0):
+                    raise Conflict(
+                        f"no North Star has been stated yet, not version {expected_version}",
+                        current_version=0,
+                    )
                 return (NorthStar.state(actor_id, statement, now),)
             star = self._load(NorthStar, NORTH_STAR_ID, "North Star")
+            self._check_version(star, expected_version)
             star.restate(actor_id, statement, now)
             return (star,)
 

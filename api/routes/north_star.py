@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Controller, Response, get, put
 from litestar.params import JSONBody
 
-from api.deps import CallerDep, Key, LedgerDep, Position
+from api.deps import CallerDep, Expected, Key, LedgerDep, Position
 from api.routes.responses import READ_PROBLEMS, WRITE_PROBLEMS, written
 from api.schemas.common import Written
 from api.schemas.north_star import NorthStarStatement, NorthStarView
@@ -20,8 +20,8 @@ class NorthStarController(Controller):
     @put("/", sync_to_thread=True, status_code=200, responses=WRITE_PROBLEMS,
          summary="State or restate the North Star (administrator)")
     def state(self, data: JSONBody[NorthStarStatement], caller: CallerDep, ledger: LedgerDep,
-              key: Key) -> Response[Written]:
-        return written(ledger.app.state_north_star(caller.user_id, data.statement, key))
+              key: Key, expected: Expected) -> Response[Written]:
+        return written(ledger.app.state_north_star(caller.user_id, data.statement, key, expected))
 
     @get("/", sync_to_thread=True, responses=READ_PROBLEMS, summary="The North Star, as of `as_of`")
     def read(self, caller: CallerDep, ledger: LedgerDep, position: Position) -> NorthStarView:

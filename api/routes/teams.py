@@ -8,7 +8,7 @@ from uuid import UUID
 from litestar import Controller, Response, delete, get, post, put
 from litestar.params import FromPath, JSONBody
 
-from api.deps import CallerDep, Key, LedgerDep, Position
+from api.deps import CallerDep, Expected, Key, LedgerDep, Position
 from api.routes.responses import READ_PROBLEMS, WRITE_PROBLEMS, written
 from api.schemas.common import Written
 from api.schemas.teams import LeadAppointment, Membership, TeamCreate, TeamView
@@ -37,20 +37,20 @@ class TeamController(Controller):
     @post("/{team_id:uuid}/members", sync_to_thread=True, status_code=200, responses=WRITE_PROBLEMS,
           summary="Add a member (the team's lead or an administrator)")
     def add_member(self, team_id: FromPath[UUID], data: JSONBody[Membership], caller: CallerDep,
-                   ledger: LedgerDep, key: Key) -> Response[Written]:
-        return written(ledger.app.add_member(caller.user_id, team_id, data.user_id, key))
+                   ledger: LedgerDep, key: Key, expected: Expected) -> Response[Written]:
+        return written(ledger.app.add_member(caller.user_id, team_id, data.user_id, key, expected))
 
     @delete("/{team_id:uuid}/members/{user_id:uuid}", sync_to_thread=True, status_code=200,
             responses=WRITE_PROBLEMS, summary="Remove a member (the team's lead or an administrator)")
     def remove_member(self, team_id: FromPath[UUID], user_id: FromPath[UUID], caller: CallerDep,
-                      ledger: LedgerDep, key: Key) -> Response[Written]:
-        return written(ledger.app.remove_member(caller.user_id, team_id, user_id, key))
+                      ledger: LedgerDep, key: Key, expected: Expected) -> Response[Written]:
+        return written(ledger.app.remove_member(caller.user_id, team_id, user_id, key, expected))
 
     @put("/{team_id:uuid}/lead", sync_to_thread=True, status_code=200, responses=WRITE_PROBLEMS,
          summary="Appoint the team's lead (administrator)")
     def appoint_lead(self, team_id: FromPath[UUID], data: JSONBody[LeadAppointment], caller: CallerDep,
-                     ledger: LedgerDep, key: Key) -> Response[Written]:
-        return written(ledger.app.appoint_lead(caller.user_id, team_id, data.user_id, key))
+                     ledger: LedgerDep, key: Key, expected: Expected) -> Response[Written]:
+        return written(ledger.app.appoint_lead(caller.user_id, team_id, data.user_id, key, expected))
 
     @get("/", sync_to_thread=True, responses=READ_PROBLEMS,
          summary="Every team with its lead and members, as of `as_of`")

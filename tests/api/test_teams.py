@@ -146,3 +146,26 @@ def test_a_team_unknown_then_or_now_gives_404(api):
 def test_teams_need_a_valid_token(api):
     api.refused(api.get("/teams", as_=None), 401, "token")
     api.refused(api.post("/teams", {"name": "x", "lead_id": UNKNOWN}, as_="okr_nonsense"), 401, "token")
+
+
+def test_a_stale_if_match_on_a_team_write_gives_412_and_changes_nothing(api):
+    lead = api.given_user("Lea Lead")
+    member = api.given_user("Max Member")
+    team = api.given_team("Company", "Lea Lead")
+    before = api.log()
+    body = api.refused(api.post(f"/teams/{team}/members", {"user_id": str(member)}, as_="Lea Lead",
+                                headers={"If-Match": '"5"'}), 412, "version")
+    assert body["current_version"] == 1 and api.log() == before
+    added = api.post(f"/teams/{team}/members", {"user_id": str(member)}, as_="Lea Lead",
+                     headers={"If-Match": '"1"'})
+    assert api.ok(added)["version"] == 2 and added.headers["etag"] == '"2"'
+    assert lead
+
+
+def test_a_stale_if_match_on_the_north_star_gives_412(api):
+    api.ok(api.request("PUT", "/north-star", json={"statement": "Every team knows why"}))
+    before = api.log()
+    api.refused(api.request("PUT", "/north-star", json={"statement": "Again"}, headers={"If-Match": '"3"'}),
+                412, "version")
+    assert api.log() == before
+    assert api.ok(api.request("PUT", "/north-star", json={"statement": "Again"}, headers={"If-Match": '"1"'}))["version"] == 2
