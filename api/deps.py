@@ -90,14 +90,18 @@ def idempotency_key(
     return idempotency
 
 
+AsOf = Annotated[
+    datetime | None,
+    Parameter(required=False, description="Answer as of this recorded time (RFC 3339, with a zone)."),
+]
+
+
 def read_position(
     state: State,
     min_position: Annotated[
         int | None, Parameter(ge=0, required=False, description="Wait (bounded) until the read models have reached this position.")
     ] = None,
-    as_of: Annotated[
-        datetime | None, Parameter(required=False, description="Answer as of this recorded time (RFC 3339).")
-    ] = None,
+    as_of: AsOf = None,
 ) -> int:
     if as_of is not None and as_of.tzinfo is None:
         raise BadRequest("as_of needs a time zone, e.g. 2026-03-03T00:00:00Z")
@@ -106,7 +110,7 @@ def read_position(
 
 def read_moment(
     state: State,
-    as_of: Annotated[datetime | None, Parameter(required=False)] = None,
+    as_of: AsOf = None,
 ) -> datetime:
     """The moment clock-dependent values describe: `as_of`, or now."""
     return as_of if as_of is not None else state.ledger.now()

@@ -132,7 +132,7 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
         def decide(now: datetime) -> list[Aggregate]:
             replayed.clear()
             primary_of.clear()
-            if key is not None and (previous := self._receipt(actor_id, key)) is not None:
+            if key is not None and (previous := self._receipt(actor_id, key, name)) is not None:
                 replayed.append(previous)
                 return []
             primary, *others = work(now)
@@ -147,7 +147,7 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
 
         command = self._committer.run(Command(decide))
         if isinstance(command.error, IntegrityError):
-            if key is not None and (previous := self._receipt(actor_id, key)) is not None:
+            if key is not None and (previous := self._receipt(actor_id, key, name)) is not None:
                 return previous
             primary = primary_of[0]
             raise Conflict(
@@ -165,11 +165,16 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
             listener(command.position)
         return Recorded(result_id or primary.id, primary.version, command.position)
 
-    def _receipt(self, actor_id: UUID, key: str) -> Recorded | None:
+    def _receipt(self, actor_id: UUID, key: str, name: str) -> Recorded | None:
         try:
             receipt = self.repository.get(receipt_id(actor_id, key))
         except AggregateNotFoundError:
             return None
+        if receipt.command != name:
+            raise InvalidValue(
+                f"idempotency key {key!r} was already used for another request ({receipt.command}):"
+                " send a new key with each new request"
+            )
         # The original position is not kept on the receipt; the head is at or after it,
         # which is what a reader waiting for this write needs.
         return Recorded(receipt.result_id, receipt.version, self.head_position())

@@ -1,0 +1,33 @@
+"""A cycle's goal tree, as it stands or stood at any moment."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, get
+from litestar.params import FromPath, Parameter
+
+from api.deps import CallerDep, LedgerDep, Moment, Position
+from api.routes.responses import READ_PROBLEMS
+from api.schemas.reads import GoalTreeView
+from domain.errors import NotFound
+from projections.tree import goal_tree
+
+
+class GoalTreeController(Controller):
+    path = "/cycles/{cycle_id:uuid}/tree"
+    tags = ["cycles"]
+
+    @get("/", sync_to_thread=True, responses=READ_PROBLEMS,
+         summary="The cycle's aligned objectives with progress roll-ups, optionally from one team down")
+    def tree(self, cycle_id: FromPath[UUID], caller: CallerDep, ledger: LedgerDep, position: Position,
+             moment: Moment,
+             team_id: Annotated[UUID | None, Parameter(required=False, description="only this team and the teams under it")] = None,
+             ) -> GoalTreeView:
+        with ledger.store.reading() as tx:
+            found = goal_tree(tx, cycle_id, position, moment, team_id=team_id)
+        if found is None:
+            raise NotFound(f"no cycle with id {cycle_id} at position {position}")
+        return msgspec.convert(found, GoalTreeView, from_attributes=True)
