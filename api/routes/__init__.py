@@ -2,6 +2,7 @@
 
 from api.routes.approvals import ApprovalAuditController
 from api.routes.cycles import CycleController
+from api.routes.events import EventController
 from api.routes.goal_trees import GoalTreeController
 from api.routes.measurements import CheckInController, CheckInSeriesController
 from api.routes.negotiations import NegotiationController
@@ -14,5 +15,5 @@ from api.routes.users import UserController
 ROUTES = [
     CycleController, UserController, TokenController, TeamController, NorthStarController,
     ObjectiveController, NegotiationController, CheckInController, CheckInSeriesController,
-    GoalTreeController, ApprovalAuditController,
+    GoalTreeController, ApprovalAuditController, EventController,
 ]
