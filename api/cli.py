@@ -16,6 +16,7 @@ from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.serve import add_serve
 from api.verify import add_verify
 from api.seed import DemoClock, DemoFailed, DemoRefused, render, seed_demo
 from domain.application import OkrApp
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_batch_size(rebuild)
     rebuild.set_defaults(handler=run_rebuild)
     add_verify(commands)
+    add_serve(commands)
     return parser
 
 

@@ -1,0 +1,94 @@
+"""`okr serve --demo` as a newcomer runs it: a real process on a fresh SQLite file that seeds
+the demo, prints tokens and curl lines that work as printed, and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import select
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def read_until(process: subprocess.Popen, marker: str, seconds: float) -> list[str]:
+    lines, deadline = [], time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], 1)
+        if ready:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line.rstrip("\n"))
+            if marker in line:
+                return lines
+    process.kill()
+    pytest.fail(f"{marker!r} not printed within {seconds} s: {lines} {process.stderr.read()[-2000:]}")
+
+
+def curl_as_request(line: str) -> tuple[str, dict[str, str]]:
+    words = shlex.split(line)
+    assert words[:2] == ["curl", "-s"] and words[2] == "-H"
+    name, _, value = words[3].partition(": ")
+    return words[4], {name: value}
+
+
+def test_okr_serve_demo_prints_curl_lines_that_work(tmp_path):
+    port = free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("OKR_ADMIN_TOKEN", None)
+    env.pop("OKR_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--demo", "--port", str(port),
+         "--database-url", f"sqlite:///{tmp_path / 'okr.db'}"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        lines = read_until(process, "how one objective was negotiated", 180)
+        lines.append(process.stdout.readline().rstrip("\n"))
+        curls = [line.strip() for line in lines if line.strip().startswith("curl ")]
+        assert len(curls) == 3, lines
+        tokens = {line.split(":")[0].strip(): line.rsplit(": ", 1)[1] for line in lines
+                  if line.strip().startswith(("administrator:", "team lead", "member ("))}
+        assert len(tokens) == 3 and all(len(t) >= 40 for t in tokens.values()), tokens
+        deadline = time.monotonic() + 60
+        while True:  # the server is up once it answers
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/schema/openapi.json", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "the server never answered"
+                time.sleep(0.2)
+        now, then, negotiation = (httpx.get(url, headers=headers, timeout=30).json()
+                                  for url, headers in map(curl_as_request, curls))
+        assert now["cycle"]["state"] == "active" and now["roots"]
+        assert then["cycle"]["state"] == "closed" and then["position"] < now["position"]
+        assert any(r["outcome"] != "approved" for r in negotiation["rounds"])
+        assert any(resp["kind"] == "countered" for r in negotiation["rounds"] for resp in r["responses"])
+        for token in tokens.values():  # each printed token works
+            assert httpx.get(f"http://127.0.0.1:{port}/users/me", headers={"Authorization": f"Bearer {token}"},
+                             timeout=10).status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, process.stderr.read()[-2000:]
