@@ -3,13 +3,14 @@ the tokens, started and stopped with the HTTP application."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from uuid import UUID
 
 from domain.application import ADMIN_ID, Clock, OkrApp
 from projections.catalog import read_models
 from projections.feed.queries import position_at
-from projections.runner import Projector
+from projections.runner import ProjectionTimeout, Projector
 from projections.store import ReadStore
 from api.settings import Settings
 from api.errors import BadRequest
@@ -42,6 +43,18 @@ class Ledger:
     def now(self) -> datetime:
         return self.app.clock()
 
+    def _wait_for(self, position: int) -> int:
+        timeout = self.settings.read_wait_seconds
+        if self.settings.projections_in_process:
+            return self.projector.wait_for(position, timeout)
+        # `okr project` workers keep the read models: watch their positions, do not project.
+        deadline = time.monotonic() + timeout
+        while (reached := self.projector.position()) < position:
+            if time.monotonic() >= deadline:
+                raise ProjectionTimeout(position, reached, timeout)
+            time.sleep(0.02)
+        return reached
+
     def read_position(self, min_position: int | None, as_of: datetime | None) -> int:
         """The log position a read answers at: as of a time, or the projections' current
         position once they have reached `min_position` (waiting for them, bounded)."""
@@ -52,7 +65,7 @@ class Ledger:
                     f"min_position {min_position} is beyond the end of the log ({head}): pass the "
                     "position a write answered with"
                 )
-            reached = self.projector.wait_for(min_position, self.settings.read_wait_seconds)
+            reached = self._wait_for(min_position)
         else:
             reached = self.projector.position()
         if as_of is None:
