@@ -41,6 +41,21 @@ class Recorded(NamedTuple):
     position: int
 
 
+def replay(aggregate: Aggregate | None, events) -> Aggregate | None:
+    """The library's `project_aggregate` without its per-event runtime Protocol check, which
+    costs more than the event's own mutation."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
+# Aggregates a command loads are kept between commands and brought up to date with only the
+# events stored since (from any process), then copied for the command, so a refused command
+# leaves the kept one untouched.
+CACHE_ENV = {"AGGREGATE_CACHE_MAXSIZE": "5000", "AGGREGATE_CACHE_FASTFORWARD": "y",
+             "DEEPCOPY_FROM_AGGREGATE_CACHE": "y"}
+
+
 def system_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -51,7 +66,7 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
     name = "okr"
 
     def __init__(self, url: str | None = None, clock: Clock | None = None, env: dict | None = None):
-        super().__init__(env={**environment_for(url or database_url()), **(env or {})})
+        super().__init__(env={**CACHE_ENV, **environment_for(url or database_url()), **(env or {})})
         seal(self.recorder)
         fail_fast(self.recorder)
         self.clock = clock or system_clock
@@ -100,7 +115,7 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
 
     def _load(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate = self.repository.get(aggregate_id, projector_func=replay)
         except AggregateNotFoundError:
             raise NotFound(f"no {what} with id {aggregate_id}") from None
         if not isinstance(aggregate, cls):
@@ -109,7 +124,7 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
 
     def _exists(self, aggregate_id: UUID) -> bool:
         try:
-            self.repository.get(aggregate_id)
+            self.repository.get(aggregate_id, projector_func=replay)
         except AggregateNotFoundError:
             return False
         return True
@@ -167,7 +182,7 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
 
     def _receipt(self, actor_id: UUID, key: str, name: str) -> Recorded | None:
         try:
-            receipt = self.repository.get(receipt_id(actor_id, key))
+            receipt = self.repository.get(receipt_id(actor_id, key), projector_func=replay)
         except AggregateNotFoundError:
             return None
         if receipt.command != name:

@@ -7,6 +7,7 @@ roles come in as a `Standing`, worked out by the application from other aggregat
 
 from __future__ import annotations
 
+from copy import copy
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -52,6 +53,18 @@ class Objective(Negotiation, Measurement, Aggregate):
 
     class Created(Event, Aggregate.Created):
         TOPIC = "okr:Objective.Created"
+
+    def __deepcopy__(self, memo: dict) -> Objective:
+        # The application deep-copies an aggregate out of its cache for every command. Every
+        # value an objective holds is immutable (ids, numbers, text, frozen value objects)
+        # except its dicts and lists, whose items are immutable too: copying those one level
+        # deep is a full copy, and far cheaper than copy.deepcopy walking every check-in.
+        copied = object.__new__(type(self))
+        copied.__dict__.update({
+            name: copy(value) if type(value) in (dict, list, set) else value
+            for name, value in self.__dict__.items()
+        })
+        return copied
 
     # ---- drafting -------------------------------------------------------------
 

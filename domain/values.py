@@ -99,8 +99,24 @@ class Standing:
             raise NotAllowed(f"only the team's {names} may {action}")
 
 
+class Immutable:
+    """A frozen value holding only immutable values: a deep copy of it is itself.
+
+    Aggregates are deep-copied out of the application's cache for every command; sharing
+    these values instead of copying them keeps that copy cheap.
+    """
+
+    __slots__ = ()
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 @dataclass(frozen=True)
-class KeyResultTerms:
+class KeyResultTerms(Immutable):
     """One key result as proposed or agreed.
 
     `target` is the metric target, or the threshold of a maintain key result;
@@ -143,7 +159,7 @@ class KeyResultTerms:
 
 
 @dataclass(frozen=True)
-class Terms:
+class Terms(Immutable):
     """What a negotiation is about: the title, kind, parent and key results of an objective."""
 
     title: str
@@ -199,7 +215,7 @@ class Terms:
 
 
 @dataclass(frozen=True)
-class CheckIn:
+class CheckIn(Immutable):
     """A measurement of a key result. `recorded_at` is when the system learned it."""
 
     id: UUID
@@ -222,7 +238,7 @@ class CheckIn:
 
 
 @dataclass(frozen=True)
-class Correction:
+class Correction(Immutable):
     value: float
     reason: str
     recorded_at: Any
