@@ -56,30 +56,55 @@ def seal(recorder: Any) -> None:
         )
 
 
-def fail_fast(recorder: Any, attempts: int = 2, pause: float = 0.1) -> None:
+def fail_fast(recorder: Any, attempts: int = 2, pause: float = 0.1, cool_off: float = 1.0) -> None:
     """Bounds the library's retries of a failed database call on this recorder.
 
     eventsourcing retries each PostgreSQL call ten times, which keeps a request waiting
     for half a minute while the database is down. One retry still rides over a connection
     that died under us; after that the error reaches the caller (a 503 with Retry-After),
-    whose own retry is safe with an idempotency key.
+    whose own retry is safe with an idempotency key. And for `cool_off` seconds after a
+    call failed, calls fail at once instead of each waiting for the pool again: requests
+    queued behind the one that found the database down do not wait their turn to find it.
     """
+    breaker = _Breaker(cool_off)
     for name in dir(type(recorder)):
         inner = getattr(getattr(type(recorder), name, None), "__wrapped__", None)
         if callable(inner):
-            setattr(recorder, name, _bounded(inner.__get__(recorder), attempts, pause))
+            setattr(recorder, name, _bounded(inner.__get__(recorder), attempts, pause, breaker))
 
 
-def _bounded(call: Callable[..., Any], attempts: int, pause: float) -> Callable[..., Any]:
+class _Breaker:
+    def __init__(self, cool_off: float):
+        self.cool_off = cool_off
+        self.open_until = 0.0
+        self.reason = ""
+
+    def check(self) -> None:
+        if time.monotonic() < self.open_until:
+            raise OperationalError(f"the database was unreachable a moment ago ({self.reason})")
+
+    def tripped(self, error: Exception) -> None:
+        self.open_until, self.reason = time.monotonic() + self.cool_off, str(error)
+
+    def closed(self) -> None:
+        self.open_until = 0.0
+
+
+def _bounded(call: Callable[..., Any], attempts: int, pause: float, breaker: _Breaker) -> Callable[..., Any]:
     @wraps(call)
     def bounded(*args: Any, **kwargs: Any) -> Any:
+        breaker.check()
         for attempt in range(1, attempts + 1):
             try:
-                return call(*args, **kwargs)
-            except (OperationalError, InterfaceError):
+                result = call(*args, **kwargs)
+            except (OperationalError, InterfaceError) as error:
                 if attempt == attempts:
+                    breaker.tripped(error)
                     raise
                 time.sleep(pause)
+            else:
+                breaker.closed()
+                return result
         raise AssertionError("unreachable")
 
     return bounded

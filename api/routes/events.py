@@ -48,7 +48,7 @@ class EventController(Controller):
         with ledger.store.reading() as tx:
             return page(aggregate_events(tx, objective_id, after, limit, until=position), limit, position)
 
-    @get("/events/stream", responses=READ_PROBLEMS,
+    @get("/events/stream", responses=READ_PROBLEMS, media_type="text/event-stream",
          summary="The event feed as server-sent events (`id` = position); reconnect with Last-Event-ID to resume")
     async def stream(
         self, caller: CallerDep, ledger: LedgerDep,

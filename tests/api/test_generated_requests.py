@@ -47,7 +47,10 @@ def log_length(path) -> int:
 
 def operations(base: str) -> list:
     schema = schemathesis.openapi.from_url(f"{base}/schema/openapi.json")
-    return [result.ok() for result in schema.get_all_operations()]
+    # The live stream never ends, so a generated call would never return; it has its own
+    # test (test_event_stream.py).
+    return [op for op in (result.ok() for result in schema.get_all_operations())
+            if op.path != "/events/stream"]
 
 
 def test_generated_requests_never_fail_the_server_nor_change_the_log_unless_accepted(live):

@@ -84,7 +84,9 @@ def test_writes_fail_fast_while_postgres_is_down_and_resume_when_it_returns(stop
     )
     assert not hung, hung
     assert {s for _, s, _, _ in answers} <= {201, 503}, sorted({s for _, s, _, _ in answers})
-    assert during and all(a[1] == 503 and a[3] == "1" for a in during)
+    assert during and all(a[1] == 503 and a[3] == "1" for a in during), [
+        (round(a[0] - stopped_at, 2), a[1], round(a[2], 2)) for a in during if a[1] != 503
+    ] + [round(started_at - stopped_at, 2)]
     assert max(a[2] for a in refused) < 10, "a request waited on the pool instead of failing fast"
     assert recovered, "no write succeeded after the database came back"
 
