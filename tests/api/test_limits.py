@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from api_helpers import ADMIN_TOKEN, Api
 from litestar.testing import TestClient
+from okr_story import a_story
 
 from api.app import create_app
 from api.settings import Settings
@@ -45,3 +46,13 @@ def test_the_rate_limit_gives_429_with_retry_after_to_that_token_only(tmp_path, 
         # another caller is not affected
         token = app.state.ledger.tokens.issue(app.state.ledger.admin_id, datetime.now(UTC)).token
         assert api.get("/cycles", as_=token).status_code == 200
+
+
+def test_a_list_over_its_length_limit_gets_400(api):
+    story = a_story(api)
+    objective, kr = story.approved()
+    before = api.log()
+    too_many = [{"id": kr, "target": 99}] * 51
+    api.refused(api.post(f"/objectives/{objective}/counter", {"key_results": too_many}, as_="Pat"),
+                400, "length", "key_results")
+    assert api.log() == before
