@@ -4,31 +4,54 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from projections.store import Tx
+from projections.timefmt import stored
 
 
-@dataclass(frozen=True)
+_TYPES: dict[str, str] = {}  # by topic: there are a few dozen
+
+
 class Logged:
     """An event as read from the log: its position, its topic and its recorded time.
 
     `recorded_at` is the running maximum of the stored timestamps, so it never decreases
-    along the log even when several processes append.
+    along the log even when several processes append. A plain class with slots rather than
+    a frozen dataclass: one is made for every event read, and frozen ones are slow to make.
     """
 
-    position: int
-    topic: str
-    recorded_at: datetime
-    event: Any
-    stored: Any = None  # the stored event itself (its bytes), for the hash chain
+    __slots__ = ("position", "topic", "recorded_at", "event", "stored", "_recorded_text")
+
+    def __init__(
+        self, position: int, topic: str, recorded_at: datetime, event: Any, stored: Any = None
+    ):
+        self.position = position
+        self.topic = topic
+        self.recorded_at = recorded_at
+        self.event = event
+        self.stored = stored  # the stored event itself (its bytes), for the hash chain
+        self._recorded_text: str | None = None
 
     @property
     def type(self) -> str:
         """`Objective.Countered` for the topic `okr:Objective.Countered`."""
-        return self.topic.split(":", 1)[-1]
+        found = _TYPES.get(self.topic)
+        if found is None:
+            found = _TYPES[self.topic] = self.topic.split(":", 1)[-1]
+        return found
+
+    @property
+    def recorded_text(self) -> str:
+        """`recorded_at` as the read models store it, worked out once for all of them."""
+        text = self._recorded_text
+        if text is None:
+            text = self._recorded_text = stored(self.recorded_at)
+        return text
+
+    def __repr__(self) -> str:
+        return f"Logged({self.position}, {self.topic!r}, {self.recorded_at!r})"
 
 
 class Projection(ABC):
@@ -41,7 +64,7 @@ class Projection(ABC):
 
     def create(self, tx: Tx) -> None:
         for statement in self.schema:
-            tx.execute(statement)
+            tx.create(statement)
 
     def drop(self, tx: Tx) -> None:
         for table in self.tables:

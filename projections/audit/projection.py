@@ -15,7 +15,6 @@ from projections.audit.rows import (
 )
 from projections.projection import Logged, Projection
 from projections.store import Tx
-from projections.timefmt import stored
 
 DECISIONS_TABLE = "okr_approval_decisions"
 OBJECTIVES_TABLE = "okr_audit_objectives"
@@ -33,13 +32,11 @@ DRAFTED = "okr:Objective.Drafted"
 # submitted one; DetailsRevised keeps it right for drafts not yet submitted.
 TITLED = ("okr:Objective.DetailsRevised", "okr:Objective.Submitted")
 
-INSERT_DECISION = (
-    f"INSERT INTO {DECISIONS_TABLE} (position, recorded_at, kind, objective_id, title, cycle_id,"
-    " team_id, round, actor_id, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+DECISION_COLUMNS = (
+    "position", "recorded_at", "kind", "objective_id", "title", "cycle_id", "team_id", "round",
+    "actor_id", "comment",
 )
-INSERT_OBJECTIVE = (
-    f"INSERT INTO {OBJECTIVES_TABLE} (objective_id, cycle_id, team_id, title) VALUES (?, ?, ?, ?)"
-)
+OBJECTIVE_COLUMNS = ("objective_id", "cycle_id", "team_id", "title")
 UPDATE_TITLE = f"UPDATE {OBJECTIVES_TABLE} SET title = ? WHERE objective_id = ?"
 
 
@@ -81,7 +78,7 @@ class _Objectives:
             self.retitled.add(objective_id)
 
     def save(self) -> None:
-        self.tx.executemany(INSERT_OBJECTIVE, [(i, *self.known[i]) for i in self.new])
+        self.tx.append(OBJECTIVES_TABLE, OBJECTIVE_COLUMNS, [(i, *self.known[i]) for i in self.new])
         self.tx.executemany(
             UPDATE_TITLE, [(self.known[i][2], i) for i in self.retitled - self.new]
         )
@@ -111,7 +108,7 @@ class ApprovalAuditProjection(Projection):
                 objective_id = str(e.originator_id)
                 cycle_id, team_id, title = objectives.get(objective_id)
                 decisions.append((
-                    logged.position, stored(logged.recorded_at), DECISIONS[topic], objective_id,
+                    logged.position, logged.recorded_text, DECISIONS[topic], objective_id,
                     title, cycle_id, team_id, e.round, str(e.actor_id), e.comment,
                 ))
             elif topic == DRAFTED:
@@ -122,4 +119,4 @@ class ApprovalAuditProjection(Projection):
                 if title is not None:
                     objectives.retitle(str(logged.event.originator_id), title)
         objectives.save()
-        tx.executemany(INSERT_DECISION, decisions)
+        tx.append(DECISIONS_TABLE, DECISION_COLUMNS, decisions)

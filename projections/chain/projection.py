@@ -26,4 +26,4 @@ class ChainProjection(Projection):
         for logged in batch:
             previous = link(previous, logged.stored)
             rows.append((logged.position, previous.hex()))
-        tx.executemany("INSERT INTO okr_chain (position, hash) VALUES (?, ?)", rows)
+        tx.append("okr_chain", ("position", "hash"), rows)

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 from projections.projection import Logged, Projection
 from projections.store import Tx
-from projections.timefmt import stored
 
 USERS_TABLE = "okr_users"
 MEMBERS_TABLE = "okr_team_members"
@@ -21,10 +20,7 @@ REGISTERED = "okr:User.Registered"
 MEMBER_ADDED = "okr:Team.MemberAdded"
 MEMBER_REMOVED = "okr:Team.MemberRemoved"
 
-INSERT_USER = (
-    f"INSERT INTO {USERS_TABLE} (position, user_id, name, email, admin, registered_at)"
-    " VALUES (?, ?, ?, ?, ?, ?)"
-)
+USER_COLUMNS = ("position", "user_id", "name", "email", "admin", "registered_at")
 INSERT_MEMBER = (
     f"INSERT INTO {MEMBERS_TABLE} (team_id, user_id, from_position) VALUES (?, ?, ?)"
 )
@@ -53,11 +49,11 @@ class DirectoryProjection(Projection):
             if topic == REGISTERED:
                 users.append((
                     logged.position, str(e.originator_id), e.name, e.email, bool(e.admin),
-                    stored(logged.recorded_at),
+                    logged.recorded_text,
                 ))
             elif topic == MEMBER_ADDED:
                 tx.execute(INSERT_MEMBER, (str(e.originator_id), str(e.user_id), logged.position))
             elif topic == MEMBER_REMOVED:
                 # In log order, so a removal always finds the row its addition wrote.
                 tx.execute(END_MEMBER, (logged.position, str(e.originator_id), str(e.user_id)))
-        tx.executemany(INSERT_USER, users)
+        tx.append(USERS_TABLE, USER_COLUMNS, users)

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from projections.projection import Logged, Projection
 from projections.store import Tx
-from projections.timefmt import plain, stored
+from projections.timefmt import compact_json, plain
 
 HIDDEN_TOPICS = ("okr:Receipt.",)  # idempotency bookkeeping, not organisation facts
 # The type of a hidden event's row: no payload, left out of every feed read, kept only so that
 # an `as_of` time resolves to the last event of the log recorded by then, hidden or not.
 HIDDEN = "hidden"
-ENVELOPE = ("originator_id", "originator_version", "timestamp", "originator_topic", "actor_id")
-
-
-def payload(logged: Logged) -> dict:
-    return {k: plain(v) for k, v in vars(logged.event).items() if k not in ENVELOPE}
+ENVELOPE = frozenset(("originator_id", "originator_version", "timestamp", "originator_topic", "actor_id"))
+COLUMNS = ("position", "recorded_at", "type", "aggregate_id", "version", "actor_id", "payload")
 
 
 class FeedProjection(Projection):
@@ -33,21 +29,19 @@ class FeedProjection(Projection):
     )
 
     def process(self, tx: Tx, batch: Sequence[Logged]) -> None:
-        tx.executemany(
-            "INSERT INTO okr_feed (position, recorded_at, type, aggregate_id, version, actor_id,"
-            " payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [_row(e) for e in batch],
-        )
+        tx.append("okr_feed", COLUMNS, [_row(e) for e in batch])
 
 
 def _row(e: Logged) -> tuple:
+    event = e.event
     if e.topic.startswith(HIDDEN_TOPICS):
         return (
-            e.position, stored(e.recorded_at), HIDDEN, str(e.event.originator_id),
-            e.event.originator_version, None, "{}",
+            e.position, e.recorded_text, HIDDEN, str(event.originator_id),
+            event.originator_version, None, "{}",
         )
+    actor = getattr(event, "actor_id", None)
     return (
-        e.position, stored(e.recorded_at), e.type, str(e.event.originator_id),
-        e.event.originator_version, plain(getattr(e.event, "actor_id", None)),
-        json.dumps(payload(e), separators=(",", ":")),
+        e.position, e.recorded_text, e.type, str(event.originator_id),
+        event.originator_version, None if actor is None else plain(actor),
+        compact_json({k: v for k, v in vars(event).items() if k not in ENVELOPE}),
     )

@@ -16,13 +16,9 @@ from projections.negotiation.rows import (
 )
 from projections.projection import Logged, Projection
 from projections.store import Tx
-from projections.timefmt import stored
 
 TABLE = "okr_negotiation_steps"
-INSERT = (
-    f"INSERT INTO {TABLE} (objective_id, position, recorded_at, kind, actor_id, round, comment,"
-    " data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
+COLUMNS = ("objective_id", "position", "recorded_at", "kind", "actor_id", "round", "comment", "data")
 
 
 def _json(value: Any) -> str:
@@ -74,8 +70,8 @@ class NegotiationProjection(Projection):
             if kind == REVISED and e.title is None:
                 continue  # only the description changed
             rows.append((
-                str(e.originator_id), logged.position, stored(logged.recorded_at), kind,
+                str(e.originator_id), logged.position, logged.recorded_text, kind,
                 str(e.actor_id), getattr(e, "round", None), getattr(e, "comment", None),
                 data_of(e) if data_of else None,
             ))
-        tx.executemany(INSERT, rows)
+        tx.append(TABLE, COLUMNS, rows)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -30,19 +30,17 @@ from projections.projection import Logged, Projection
 from projections.store import Tx
 from projections.timefmt import parsed, stored
 from projections.tree import tables as sql
-from projections.tree.documents import Encoder
+from projections.tree.versions import Encoder
 
 Load = Callable[[UUID, int], Aggregate]
 
 _FREEZE_SQL = sql.members_as_of()
 _UNKNOWN: Any = object()
-
-
-def _stored(moment: datetime) -> str:
-    """`timefmt.stored(moment)`, by the quicker `isoformat` for the usual UTC times."""
-    if moment.tzinfo is UTC and moment.year >= 1000:
-        return moment.isoformat(timespec="microseconds")[:-6] + "Z"  # drops "+00:00"
-    return stored(moment)
+CHECK_IN_RECORDED = "Objective.CheckInRecorded"
+CHECK_IN_CORRECTED = "Objective.CheckInCorrected"
+# An objective forgets its superseded check-ins once it holds this many more than it needs:
+# a scan of them all for each new one would cost more than keeping a few extra.
+SLACK = 8
 
 # Stands in, for the moment its correction is applied, for a check-in already forgotten.
 _FORGOTTEN = CheckIn(
@@ -52,11 +50,14 @@ _FORGOTTEN = CheckIn(
 
 
 class _Batch:
-    """The rows one batch writes, sent with one `executemany` per table."""
+    """The rows one batch writes: versions and check-ins appended in bulk, the rest with one
+    `executemany` per table."""
 
     def __init__(self, tx: Tx, encoder: Encoder):
         self.tx = tx
         self.encoder = encoder
+        self.versions: list[tuple] = []
+        self.check_ins: list[tuple] = []
         self.rows: dict[str, list[tuple]] = {statement: [] for statement in sql.INSERTS}
         self._closed_at: dict[UUID, datetime | None] = {}
 
@@ -64,8 +65,15 @@ class _Batch:
         self.rows[statement].append(row)
 
     def flush(self) -> None:
+        tx, terms = self.tx, self.encoder.new_terms
+        tx.executemany(sql.INSERT_TERMS, terms)
+        terms.clear()
+        tx.append(sql.VERSIONS, sql.VERSION_COLUMNS, self.versions)
+        self.versions.clear()
+        tx.append(sql.CHECK_INS, sql.CHECK_IN_COLUMNS, self.check_ins)
+        self.check_ins.clear()
         for statement, rows in self.rows.items():
-            self.tx.executemany(statement, rows)
+            tx.executemany(statement, rows)
             rows.clear()
 
     def closed_at(self, cycle_id: UUID) -> datetime | None:
@@ -80,9 +88,12 @@ class _Batch:
     def cycle_changed(self, cycle_id: UUID, closed_at: datetime | None) -> None:
         self._closed_at[cycle_id] = closed_at
 
-    def version(self, objective: Any, position: int, closed_at: datetime | None) -> tuple:
-        row = self.encoder.row(objective, position, closed_at)
-        self.add(sql.INSERT_VERSION, row)
+    def version(
+        self, objective: Any, position: int, closed_at: datetime | None,
+        latest: dict[int, CheckIn] | None = None,
+    ) -> tuple:
+        row = self.encoder.row(objective, position, closed_at, latest)
+        self.versions.append(row)
         return row
 
 
@@ -100,11 +111,12 @@ class TreeProjection(Projection):
     def __init__(self, load: Load, cache_size: int = 10_000):
         self._load = load
         self._cache_size = cache_size
-        self._aggregates: OrderedDict[UUID, Aggregate] = OrderedDict()
+        # By the id's number (`UUID.int`): hashed far quicker than a UUID, event after event.
+        self._aggregates: OrderedDict[int, Aggregate] = OrderedDict()
         self._encoder = Encoder()
         # Kept objectives that forgot superseded check-ins, with the latest recorded time
         # among the check-ins they had when forgetting without knowing the close (or None).
-        self._forgot: dict[UUID, datetime | None] = {}
+        self._forgot: dict[int, datetime | None] = {}
 
     def reset(self) -> None:
         self._aggregates.clear()
@@ -113,8 +125,9 @@ class TreeProjection(Projection):
 
     def process(self, tx: Tx, batch: Sequence[Logged]) -> None:
         work = _Batch(tx, self._encoder)
+        handlers = self._handlers
         for logged in batch:
-            handler = self._handlers.get(logged.type.partition(".")[0])
+            handler = handlers.get(logged.type.partition(".")[0])
             if handler is not None:
                 handler(self, work, logged)
         work.flush()
@@ -122,16 +135,17 @@ class TreeProjection(Projection):
     # ---- folding ------------------------------------------------------------------
 
     def _cached(self, aggregate_id: UUID, version: int) -> Aggregate | None:
-        aggregate = self._aggregates.get(aggregate_id)
+        aggregate = self._aggregates.get(aggregate_id.int)
         return aggregate if aggregate is not None and aggregate.version == version else None
 
     def _keep(self, aggregate: Aggregate) -> Aggregate:
-        if self._aggregates.get(aggregate.id) is aggregate:  # evolved in place
-            self._aggregates.move_to_end(aggregate.id)
+        key = aggregate.id.int
+        if self._aggregates.get(key) is aggregate:  # evolved in place
+            self._aggregates.move_to_end(key)
             return aggregate
-        self._forgot.pop(aggregate.id, None)  # a new or reloaded aggregate: whole
-        self._aggregates[aggregate.id] = aggregate
-        self._aggregates.move_to_end(aggregate.id)
+        self._forgot.pop(key, None)  # a new or reloaded aggregate: whole
+        self._aggregates[key] = aggregate
+        self._aggregates.move_to_end(key)
         if len(self._aggregates) > self._cache_size:
             evicted, _ = self._aggregates.popitem(last=False)
             self._forgot.pop(evicted, None)
@@ -153,9 +167,9 @@ class TreeProjection(Projection):
 
     # ---- objectives: forgetting superseded check-ins ----------------------------------
 
-    def _fold_objective(self, logged: Logged, kind: str) -> Aggregate:
+    def _fold_objective(self, logged: Logged) -> Aggregate:
         event = logged.event
-        if kind == "Objective.CheckInCorrected" and event.originator_id in self._forgot:
+        if logged.type == CHECK_IN_CORRECTED and event.originator_id.int in self._forgot:
             cached = self._cached(event.originator_id, event.originator_version - 1)
             if cached is not None and event.check_in_id not in cached.check_ins:
                 # The correction of a forgotten check-in changes no value shown: apply the
@@ -169,24 +183,26 @@ class TreeProjection(Projection):
     def _whole_enough(self, objective: Aggregate, closed_at: datetime | None) -> Aggregate:
         """`objective`, or loaded whole again if it forgot check-ins its close may count."""
         if closed_at is not None:
-            horizon = self._forgot.get(objective.id)
+            horizon = self._forgot.get(objective.id.int)
             if horizon is not None and horizon > closed_at:
                 return self._keep(self._load(objective.id, objective.version))
         return objective
 
-    def _forget(self, objective: Aggregate, closed_at: datetime | None) -> None:
-        """Forgets the check-ins superseded for good (with `closed_at`: for the frozen score too)."""
+    def _forget(
+        self, objective: Aggregate, closed_at: datetime | None, latest: dict[int, CheckIn]
+    ) -> None:
+        """Forgets the check-ins superseded for good (with `closed_at`: for the frozen score
+        too), once there are a few of them: never one that is `latest`."""
         check_ins = objective.check_ins
-        if len(check_ins) < 2:
+        if len(check_ins) <= 2 * len(latest) + SLACK:
             return
-        deciding = scorecard.deciding_check_ins(objective, closed_at)
-        if len(deciding) == len(check_ins):
-            return
-        horizon = self._forgot.get(objective.id)
+        deciding = scorecard.deciding_check_ins(objective, closed_at, latest)
+        key = objective.id.int
+        horizon = self._forgot.get(key)
         if closed_at is None:
             newest = max(c.recorded_at for c in check_ins.values())
             horizon = newest if horizon is None or newest > horizon else horizon
-        self._forgot[objective.id] = horizon
+        self._forgot[key] = horizon
         keep = {id(c) for c in deciding}
         for check_in_id, check_in in list(check_ins.items()):
             if id(check_in) not in keep:
@@ -197,24 +213,25 @@ class TreeProjection(Projection):
     def _objective(self, work: _Batch, logged: Logged) -> None:
         event = logged.event
         kind = logged.type
-        objective = self._fold_objective(logged, kind)
+        objective = self._fold_objective(logged)
         closed_at = work.closed_at(objective.cycle_id)
         objective = self._whole_enough(objective, closed_at)
-        if kind == "Objective.CheckInRecorded":  # the only event that adds check-ins
-            self._forget(objective, closed_at)
-        oid, _, cid, tid, *_ = work.version(objective, logged.position, closed_at)
+        latest = scorecard.latest_check_ins_by_number(objective)
+        if kind == CHECK_IN_RECORDED:  # the only event that adds check-ins
+            self._forget(objective, closed_at, latest)
+        oid, _, cid, tid, *_ = work.version(objective, logged.position, closed_at, latest)
         if event.originator_version == 1:
             work.add(sql.INSERT_MEMBER, (cid, oid, tid, logged.position))
-        if kind == "Objective.CheckInRecorded":
-            work.add(sql.INSERT_CHECK_IN, (
+        if kind == CHECK_IN_RECORDED:
+            work.check_ins.append((
                 oid, str(event.check_in_id), str(event.key_result_id), logged.position,
-                event.value, event.confidence, event.note, _stored(event.measured_at),
-                _stored(logged.recorded_at), str(event.actor_id),
+                event.value, event.confidence, event.note, stored(event.measured_at),
+                logged.recorded_text, str(event.actor_id),
             ))
-        elif kind == "Objective.CheckInCorrected":
+        elif kind == CHECK_IN_CORRECTED:
             work.add(sql.INSERT_CORRECTION, (
                 oid, str(event.check_in_id), logged.position, event.value, event.reason,
-                str(event.actor_id), _stored(logged.recorded_at),
+                str(event.actor_id), logged.recorded_text,
             ))
 
     def _cycle(self, work: _Batch, logged: Logged) -> None:
@@ -234,10 +251,9 @@ class TreeProjection(Projection):
         """A new version, with its computed score, for each objective with agreed terms."""
         work.flush()
         rows = work.tx.execute(_FREEZE_SQL, (position, str(cycle_id), position)).fetchall()
-        for objective_id, _, _, _, text in rows:
-            doc = json.loads(text)
-            if doc["agreed"] is not None:
-                objective = self._at(UUID(objective_id), doc["version"])
+        for objective_id, _, _, _, agreed, _, text in rows:
+            if agreed is not None:
+                objective = self._at(UUID(objective_id), json.loads(text)["version"])
                 work.version(self._whole_enough(objective, closed_at), position, closed_at)
 
     def _team(self, work: _Batch, logged: Logged) -> None:

@@ -108,7 +108,7 @@ def objective_at(tx: Tx, objective_id: UUID, position: int, now: datetime) -> Ob
     version = tx.execute(tables.OBJECTIVE_AS_OF, (str(objective_id), position)).fetchone()
     if version is None:
         return None
-    _, cycle_id, team_id, _, _ = version
+    _, cycle_id, team_id, *_ = version
     cycle = cycle_at(tx, UUID(cycle_id), position)
     team = team_at(tx, UUID(team_id), position)
     children = tx.execute(

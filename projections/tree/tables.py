@@ -10,19 +10,22 @@ table of their own, read first.
 from __future__ import annotations
 
 TABLES = (
-    "okr_objective_versions", "okr_cycle_objectives", "okr_cycle_versions",
+    "okr_objective_versions", "okr_objective_terms", "okr_cycle_objectives", "okr_cycle_versions",
     "okr_team_versions", "okr_north_star_versions", "okr_check_ins",
     "okr_check_in_corrections",
 )
 
 SCHEMA = (
     # One row per objective event (and one per objective with agreed terms at its cycle's
-    # close): the whole state at that version, as JSON. `parent_id` and `status` are the
-    # doc's, as columns, to find children without parsing every document.
+    # close): the whole state at that version. `parent_id` and `status` are columns, to find
+    # children without parsing every document; the terms agreed and under negotiation are
+    # rows of their own, referred to by key (see versions.py); the rest is a JSON document.
     "CREATE TABLE IF NOT EXISTS okr_objective_versions ("
     " objective_id TEXT NOT NULL, from_position BIGINT NOT NULL, cycle_id TEXT NOT NULL,"
-    " team_id TEXT NOT NULL, parent_id TEXT, status TEXT NOT NULL, doc TEXT NOT NULL,"
-    " PRIMARY KEY (objective_id, from_position))",
+    " team_id TEXT NOT NULL, parent_id TEXT, status TEXT NOT NULL, agreed_id TEXT,"
+    " proposal_id TEXT, doc TEXT NOT NULL, PRIMARY KEY (objective_id, from_position))",
+    "CREATE TABLE IF NOT EXISTS okr_objective_terms ("
+    " terms_id TEXT PRIMARY KEY, terms TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS okr_cycle_objectives ("
     " cycle_id TEXT NOT NULL, objective_id TEXT NOT NULL, team_id TEXT NOT NULL,"
     " from_position BIGINT NOT NULL, PRIMARY KEY (cycle_id, objective_id))",
@@ -51,9 +54,20 @@ SCHEMA = (
     " recorded_at TEXT NOT NULL, PRIMARY KEY (objective_id, check_in_id, position))",
 )
 
-INSERT_VERSION = (
-    "INSERT INTO okr_objective_versions (objective_id, from_position, cycle_id, team_id,"
-    " parent_id, status, doc) VALUES (?, ?, ?, ?, ?, ?, ?)"
+VERSIONS = "okr_objective_versions"
+VERSION_COLUMNS = (
+    "objective_id", "from_position", "cycle_id", "team_id", "parent_id", "status", "agreed_id",
+    "proposal_id", "doc",
+)
+CHECK_INS = "okr_check_ins"
+CHECK_IN_COLUMNS = (
+    "objective_id", "check_in_id", "key_result_id", "position", "value", "confidence", "note",
+    "measured_at", "recorded_at", "actor_id",
+)
+# Terms rows are keyed by their content: written again, they change nothing.
+INSERT_TERMS = (
+    "INSERT INTO okr_objective_terms (terms_id, terms) VALUES (?, ?)"
+    " ON CONFLICT (terms_id) DO NOTHING"
 )
 INSERT_MEMBER = (
     "INSERT INTO okr_cycle_objectives (cycle_id, objective_id, team_id, from_position)"
@@ -68,19 +82,13 @@ INSERT_TEAM = (
     " VALUES (?, ?, ?, ?, ?)"
 )
 INSERT_NORTH_STAR = "INSERT INTO okr_north_star_versions (from_position, statement) VALUES (?, ?)"
-INSERT_CHECK_IN = (
-    "INSERT INTO okr_check_ins (objective_id, check_in_id, key_result_id, position, value,"
-    " confidence, note, measured_at, recorded_at, actor_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
 INSERT_CORRECTION = (
     "INSERT INTO okr_check_in_corrections (objective_id, check_in_id, position, value, reason,"
     " actor_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
-# In the order a batch writes them, so that rows refer only to rows already written.
-INSERTS = (
-    INSERT_MEMBER, INSERT_VERSION, INSERT_CYCLE, INSERT_TEAM, INSERT_NORTH_STAR,
-    INSERT_CHECK_IN, INSERT_CORRECTION,
-)
+# The statements of the rarer rows, in the order a batch writes them (after the terms,
+# versions and check-ins), so that rows refer only to rows already written.
+INSERTS = (INSERT_MEMBER, INSERT_CYCLE, INSERT_TEAM, INSERT_NORTH_STAR, INSERT_CORRECTION)
 
 # The version of one objective as of a position: a backward probe of the primary key.
 _LATEST = (
@@ -88,6 +96,15 @@ _LATEST = (
     " WHERE w.objective_id = m.objective_id AND w.from_position <= ?"
 )
 
+
+# A stored version as `documents.objective_row` takes it, with its terms' text.
+_VERSION = (
+    "v.objective_id, v.cycle_id, v.team_id, v.from_position, a.terms, p.terms, v.doc"
+)
+_TERMS = (
+    " LEFT JOIN okr_objective_terms a ON a.terms_id = v.agreed_id"
+    " LEFT JOIN okr_objective_terms p ON p.terms_id = v.proposal_id"
+)
 
 GONE_STATUSES = ("rejected", "withdrawn")
 
@@ -99,10 +116,9 @@ def members_as_of(teams: int = 0, gone: bool = True, parent: bool = False) -> st
     then, unless `gone`, the GONE_STATUSES to leave out; then, with `parent`, the parent id.
     """
     sql = (
-        "SELECT v.objective_id, v.cycle_id, v.team_id, v.from_position, v.doc"
-        " FROM okr_cycle_objectives m"
+        f"SELECT {_VERSION} FROM okr_cycle_objectives m"
         " JOIN okr_objective_versions v ON v.objective_id = m.objective_id"
-        f" AND v.from_position = ({_LATEST})"
+        f" AND v.from_position = ({_LATEST}){_TERMS}"
         " WHERE m.cycle_id = ? AND m.from_position <= ?"
     )
     if teams:
@@ -115,8 +131,8 @@ def members_as_of(teams: int = 0, gone: bool = True, parent: bool = False) -> st
 
 
 OBJECTIVE_AS_OF = (
-    "SELECT objective_id, cycle_id, team_id, from_position, doc FROM okr_objective_versions"
-    " WHERE objective_id = ? AND from_position <= ? ORDER BY from_position DESC LIMIT 1"
+    f"SELECT {_VERSION} FROM okr_objective_versions v{_TERMS}"
+    " WHERE v.objective_id = ? AND v.from_position <= ? ORDER BY v.from_position DESC LIMIT 1"
 )
 
 CLOSED_AT = (  # the cycle's latest version, for the projection itself

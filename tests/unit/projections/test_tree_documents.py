@@ -14,8 +14,9 @@ from domain.objective import Objective
 from domain.values import (
     CycleState, Health, KeyResultKind, KeyResultTerms, ObjectiveStatus, Role, Standing,
 )
-from projections.tree.documents import Encoder, document, nest, objective_row, team_and_below
+from projections.tree.documents import document, nest, objective_row, team_and_below
 from projections.tree.rows import CycleRow, TeamRow
+from projections.tree.versions import Encoder, measures
 
 pytestmark = pytest.mark.unit
 
@@ -43,9 +44,12 @@ def approved() -> Objective:
 
 
 def version(objective: Objective, closed_at: datetime | None = None, position: int = 7) -> tuple:
-    """As the queries select it: objective_id, cycle_id, team_id, from_position, doc."""
-    oid, _, cid, tid, _, _, doc = Encoder().row(objective, position, closed_at)
-    return oid, cid, tid, position, doc
+    """As the queries select it: objective_id, cycle_id, team_id, from_position, the agreed
+    terms and those under negotiation (joined by key), doc."""
+    encoder = Encoder()
+    oid, _, cid, tid, _, _, agreed, proposal, doc = encoder.row(objective, position, closed_at)
+    terms = dict(encoder.new_terms)
+    return oid, cid, tid, position, terms.get(agreed), terms.get(proposal), doc
 
 
 def cycle(state: CycleState) -> CycleRow:
@@ -83,15 +87,44 @@ def test_after_the_close_every_version_carries_the_score_frozen_at_the_close():
     assert doc["progress"] == 0.5  # the review measurement moves progress, not the score
 
 
-def test_the_terms_text_kept_by_the_encoder_follows_every_change_of_terms():
+def test_the_terms_kept_by_the_encoder_follow_every_change_of_terms_and_are_handed_out_once():
     objective = drafted()
     encoder = Encoder()
-    before = json.loads(encoder.document(objective, None))
+    *_, before, _ = encoder.row(objective, 1, None)
+    assert encoder.row(objective, 2, None)[7] == before
     objective.revise_key_result(LEAD, KR.id, T0, target=20.0)
-    after = json.loads(encoder.document(objective, None))
-    assert before["proposal"]["key_results"][0]["target"] == 10.0
-    assert after["proposal"]["key_results"][0]["target"] == 20.0
-    assert after == document(objective, None)
+    *_, after, _ = encoder.row(objective, 3, None)
+    texts = {key: json.loads(text) for key, text in encoder.new_terms}
+    assert len(encoder.new_terms) == 2 and after != before
+    assert texts[before]["key_results"][0]["target"] == 10.0
+    assert texts[after]["key_results"][0]["target"] == 20.0
+    assert texts[after] == document(objective, None)["proposal"]
+
+
+def test_the_encoders_document_kept_from_version_to_version_is_the_one_spelled_out():
+    objective = approved()
+    encoder = Encoder()
+    closed_at = T0 + timedelta(days=80)
+    checked: list[str] = []
+
+    def same(closed: datetime | None = None) -> None:
+        text = encoder.document(objective, closed)
+        assert text == json.dumps(measures(objective, closed), separators=(",", ":"))
+        checked.append(text)
+
+    same()
+    first = uuid4()
+    for day, (kr, value) in enumerate([(KR.id, 30.0), (DONE.id, 0), (KR.id, 20.0), (KR.id, 60.0)]):
+        moment = T0 + timedelta(days=day + 1)
+        objective.record_check_in(LEAD, first if day == 0 else uuid4(), kr, value, 0.5, "", moment, moment)
+        same()
+    objective.correct_check_in(LEAD, first, 45.0, "typo", T0 + timedelta(days=9))
+    same()
+    objective.amend(LEAD, T0 + timedelta(days=10))
+    objective.revise_key_result(LEAD, KR.id, T0 + timedelta(days=10), target=5.0)
+    same()
+    same(closed_at)
+    assert len(set(checked)) == len(checked)
 
 
 def test_health_is_computed_at_now_only_for_agreed_terms_in_an_active_cycle():

@@ -1,0 +1,163 @@
+"""The notification log as the projector reads it: in batches, each event decoded once, the
+next batch read and decoded in a thread of its own while the current one is applied."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import (
+    JSONTranscoder, Mapper, MapperDeserialisationError, TranscodingNotRegisteredError, UUIDAsHex,
+    find_id_convertor,
+)
+from eventsourcing.utils import resolve_topic
+
+from projections.projection import Logged
+
+class Id(UUID):
+    """A UUID that keeps its text once asked for it: the read models store ids as text, and
+    write the same id into several rows of several tables."""
+
+    __slots__ = ("_text",)
+
+    def __str__(self) -> str:
+        try:
+            return self._text
+        except AttributeError:
+            text = UUID.__str__(self)
+            object.__setattr__(self, "_text", text)  # UUIDs refuse attributes being set
+            return text
+
+
+class Decoder:
+    """`mapper.to_domain_event`, a quarter quicker: the same steps, but each UUID's text is
+    turned into a UUID once and the object shared (key results, actors and objectives recur
+    on event after event; UUIDs are immutable), one that keeps its text (`Id`). Only for
+    the plain JSON transcoder without cipher or compression; otherwise the mapper itself
+    decodes."""
+
+    def __init__(self, mapper: Mapper):
+        self.mapper = mapper
+        transcoder = mapper.transcoder
+        self.fast = (
+            type(transcoder) is JSONTranscoder and not mapper.cipher and not mapper.compressor
+            and type(transcoder.names.get("uuid_hex")) is UUIDAsHex
+        )
+        self.decode = self._decode if self.fast else mapper.to_domain_event
+        self._names = transcoder.names
+        self._uuids: dict[str, UUID] = {}
+        self._originators: dict[UUID, UUID] = {}
+        self._json = json.JSONDecoder(object_hook=self._object)
+
+    def _object(self, d: dict[str, Any]) -> Any:
+        # JSONTranscoder._decode_obj, with UUIDs memoised
+        if len(d) == 2 and "_type_" in d and "_data_" in d:
+            name, data = d["_type_"], d["_data_"]
+            if name == "uuid_hex":
+                found = self._uuids.get(data)
+                if found is None:
+                    if len(self._uuids) >= 100_000:
+                        self._uuids.clear()
+                    found = self._uuids[data] = Id(data)
+                return found
+            try:
+                transcoding = self._names[name]
+            except KeyError:
+                raise TranscodingNotRegisteredError(
+                    f"Data serialized with name '{name}' is not deserializable. "
+                    "Please register a custom transcoding for this type."
+                ) from None
+            return transcoding.decode(data)
+        return d
+
+    def _decode(self, stored: Any) -> Any:
+        # Mapper.to_domain_event, step by step
+        cls = resolve_topic(stored.topic)
+        try:
+            state = self._json.decode(stored.state.decode("utf8"))
+        except Exception as e:
+            raise MapperDeserialisationError(
+                f"Failed to deserialise state of stored event with topic '{stored.topic}', "
+                f"originator_id '{stored.originator_id}' and originator_version "
+                f"{stored.originator_version}: {e}"
+            ) from e
+        originator_id = stored.originator_id
+        if type(originator_id) is UUID:  # the aggregate's id, shared with the events about it
+            shared = self._originators.get(originator_id)
+            if shared is None:
+                if len(self._originators) >= 100_000:
+                    self._originators.clear()
+                shared = self._originators[originator_id] = Id(int=originator_id.int)
+            originator_id = shared
+        state["originator_id"] = find_id_convertor(cls, type(originator_id))(originator_id)
+        state["originator_version"] = stored.originator_version
+        class_version = getattr(cls, "class_version", 1)
+        from_version = state.pop("class_version", 1)
+        while from_version < class_version:
+            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+            from_version += 1
+        event = object.__new__(cls)
+        object.__setattr__(event, "__dict__", state)
+        return event
+
+
+class Log:
+    """The application's notification log, read in batches of decoded events."""
+
+    def __init__(self, app: Any):
+        self.recorder = app.recorder
+        self.decode = Decoder(app.mapper).decode
+
+    def read(self, after: int, previous: datetime | None, limit: int, stop: int) -> list[Logged]:
+        """Up to `limit` events after position `after`, at most up to `stop`; `previous` is
+        the recorded time of the event at `after` (None at the start of the log)."""
+        notifications = self.recorder.select_notifications(start=after + 1, limit=limit, stop=stop)
+        decode = self.decode
+        batch = []
+        for n in notifications:
+            event = decode(n)
+            timestamp = event.timestamp
+            recorded = timestamp if previous is None or timestamp > previous else previous
+            batch.append(Logged(n.id, n.topic, recorded, event, n))
+            previous = recorded
+        return batch
+
+
+class ReadAhead:
+    """Reads and decodes the next batch in a thread of its own while the current one is applied."""
+
+    def __init__(self, log: Log):
+        self.log = log
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: tuple[int, datetime | None, int, Future] | None = None
+
+    def __enter__(self) -> ReadAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pending = None
+
+    def read(self, after: int, previous: datetime | None, limit: int, stop: int) -> None:
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="okr-read-ahead")
+        future = self.pool.submit(self.log.read, after, previous, limit, stop)
+        self.pending = (after, previous, stop, future)
+
+    def take(self, after: int, previous: datetime | None, stop: int) -> list[Logged] | None:
+        """The batch read ahead, if it is the one wanted now (else None: read it again)."""
+        pending, self.pending = self.pending, None
+        if pending is None:
+            return None
+        p_after, p_previous, p_stop, future = pending
+        try:
+            batch = future.result()
+        except Exception:  # e.g. a dropped connection: the caller reads again, and sees
+            return None
+        if p_after != after or p_previous != previous or p_stop > stop:
+            return None
+        return batch

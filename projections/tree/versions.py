@@ -1,0 +1,264 @@
+"""An objective's version row: its state after one event, as the goal tree stores it.
+
+A version row holds the objective's ids, parent and status as columns, the terms in force
+and under negotiation by reference (`okr_objective_terms`, keyed by a digest of their JSON
+text), and everything else in a small JSON document. Terms change at a few negotiation
+steps but are part of every version, check-ins included: stored once, not on each row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from domain import rules, scorecard
+from domain.objective import Objective
+from domain.values import CheckIn, KeyResultTerms, ObjectiveStatus as S, Terms
+
+NEGOTIATING = (S.DRAFT, S.IN_REVIEW, S.CHANGES_REQUESTED, S.COUNTERED, S.AMENDING)
+SEPARATORS = (",", ":")
+
+
+def _compact_json() -> Callable[[Any], str]:
+    """`json.dumps(value, separators=SEPARATORS)`, without building an encoder on every call
+    (the same C encoder json.dumps uses; only its check for circular references is left out,
+    as documents have none)."""
+    try:
+        from json.encoder import c_make_encoder, encode_basestring_ascii
+    except ImportError:  # pragma: no cover - a Python without the C accelerator
+        c_make_encoder = None
+    if c_make_encoder is None:  # pragma: no cover
+        return lambda value: json.dumps(value, separators=SEPARATORS)
+    encode = c_make_encoder(
+        None, json.JSONEncoder().default, encode_basestring_ascii, None, ":", ",",
+        False, False, True,
+    )
+    return lambda value: "".join(encode(value, 0))
+
+
+dumps = _compact_json()
+
+
+def terms_text(terms: Terms) -> str:
+    return dumps(terms.as_dict())
+
+
+def terms_id(text: str) -> str:
+    """The key of a terms text: equal texts share one row, whoever wrote it first."""
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def negotiated(objective: Objective) -> Terms | None:
+    """The terms under negotiation: the proposal while negotiating or when it differs."""
+    agreed, proposal = objective.agreed, objective.proposal
+    if agreed is None or objective.status in NEGOTIATING or (
+        proposal is not agreed and proposal != agreed
+    ):
+        return proposal
+    return None
+
+
+def measures(objective: Objective, closed_at: datetime | None) -> dict[str, Any]:
+    """The version document, spelled out: everything but the ids, parent, status columns
+    and terms, computed by the domain's scorecard and rules. `Encoder` writes the same text.
+
+    `closed_at` is when its cycle closed (None while open): from then on every version
+    carries the computed score frozen at the close. `measures` holds, for each key result
+    of the terms in force, [current value, confidence of the latest check-in, progress].
+    """
+    terms = objective.agreed or objective.proposal
+    per_key_result = []
+    parts = []
+    measured = False
+    latest_of = scorecard.latest_check_ins(objective)  # one pass for every key result
+    for kr in terms.key_results:
+        latest = latest_of.get(kr.id)
+        if latest is None:
+            value = confidence = None
+        else:
+            value, confidence, measured = latest.value_as_of(), latest.confidence, True
+        progress = rules.key_result_progress(kr, value)
+        parts.append((progress, kr.weight))
+        per_key_result.append([value, confidence, progress])
+    scored = closed_at is not None and objective.agreed is not None
+    return {
+        "version": objective.version,
+        "status": objective.status.value,
+        "round": objective.round,
+        "description": objective.description,
+        "counter_targets": [[str(k), t] for k, t in objective.counter_targets.items()],
+        "measures": per_key_result,
+        "progress": rules.objective_progress(parts),
+        "has_check_ins": measured,
+        "computed_score": scorecard.frozen_score(objective, closed_at) if scored else None,
+        "adjusted_score": objective.adjusted_score,
+        "adjustment_reason": objective.adjustment_reason,
+        "origin_id": _text(objective.origin_id),
+        "carried_into_id": _text(objective.carried_into_id),
+    }
+
+
+class _Kept:
+    """What the encoder remembers of one objective between its versions (by identity)."""
+
+    __slots__ = ("objective", "ids", "head_key", "head", "terms", "parent", "measured")
+
+    def __init__(self, objective: Objective):
+        self.objective = objective
+        self.ids = (str(objective.id), str(objective.cycle_id), str(objective.team_id))
+        self.head_key: tuple = ()
+        self.head = ""
+        self.terms: Terms | None = None
+        self.parent: str | None = None  # the text of `terms.parent_id`
+        # Per key result of `terms`: (its terms, its latest check-in, [value, confidence,
+        # progress] as JSON, progress). Both are immutable, so the same pair means the
+        # same text.
+        self.measured: list[tuple[KeyResultTerms, CheckIn | None, str, float]] = []
+
+
+_NO_SCORES = (
+    '"computed_score":null,"adjusted_score":null,"adjustment_reason":null,'
+    '"origin_id":null,"carried_into_id":null'
+)
+
+
+def _number(value: Any) -> str:
+    """A number as JSON, exactly as `dumps` writes it."""
+    if type(value) is float and value - value == 0.0:  # finite
+        return float.__repr__(value)
+    return dumps(value)
+
+
+class Encoder:
+    """Writes an objective's version rows, and the terms rows they refer to.
+
+    An objective's terms stay the same object across most of its events (check-ins,
+    negotiation steps), so the key of each Terms object is kept (by identity, up to `size`
+    of them). Likewise, for each kept objective, the text of its ids, of its status, round,
+    description and counter-proposal, and of each key result's measure are kept while they
+    stay the same: a check-in re-encodes only the key result it measured. The document is
+    the text `dumps(measures(...))` writes, character for character.
+
+    `new_terms` collects the (terms_id, text) rows not handed out before; whoever writes
+    them must drop the encoder (make a new one) if that write is rolled back.
+    """
+
+    def __init__(self, size: int = 10_000):
+        self._size = size
+        self._keys: dict[int, tuple[Terms, str]] = {}
+        self._kept: dict[int, _Kept] = {}
+        self._handed_out: set[str] = set()
+        self.new_terms: list[tuple[str, str]] = []
+
+    def _terms(self, terms: Terms | None) -> str | None:
+        if terms is None:
+            return None
+        kept = self._keys.get(id(terms))
+        if kept is not None and kept[0] is terms:
+            return kept[1]
+        if len(self._keys) >= self._size:
+            self._keys.clear()
+        text = terms_text(terms)
+        key = terms_id(text)
+        self._keys[id(terms)] = (terms, key)
+        if key not in self._handed_out:
+            if len(self._handed_out) >= 10 * self._size:
+                self._handed_out.clear()  # written again, it changes nothing
+            self._handed_out.add(key)
+            self.new_terms.append((key, text))
+        return key
+
+    def _kept_for(self, objective: Objective) -> _Kept:
+        kept = self._kept.get(id(objective))
+        if kept is None or kept.objective is not objective:
+            if len(self._kept) >= self._size:
+                self._kept.clear()
+            kept = self._kept[id(objective)] = _Kept(objective)
+        return kept
+
+    def document(
+        self, objective: Objective, closed_at: datetime | None,
+        latest: dict[int, CheckIn] | None = None,
+    ) -> str:
+        """The document's text; `latest` is `scorecard.latest_check_ins_by_number(objective)`
+        if already at hand."""
+        kept = self._kept_for(objective)
+        # status, round, description and the counter-proposal (its dict is replaced, never
+        # changed in place, by the events that change it)
+        status, description, counter = objective.status, objective.description, objective.counter_targets
+        key = kept.head_key
+        if not (key and key[0] is status and key[1] == objective.round and key[2] is description
+                and key[3] is counter):
+            kept.head_key = (status, objective.round, description, counter)
+            kept.head = dumps({
+                "status": status.value,
+                "round": objective.round,
+                "description": description,
+                "counter_targets": [[str(k), t] for k, t in counter.items()],
+            })[1:-1]
+        # the measures of the key results of the terms in force
+        terms = objective.agreed or objective.proposal
+        if kept.terms is not terms:
+            kept.terms, kept.measured = terms, []
+            kept.parent = _text(terms.parent_id)
+        before = kept.measured
+        if latest is None:
+            latest = scorecard.latest_check_ins_by_number(objective)
+        measured: list[tuple[KeyResultTerms, CheckIn | None, str, float]] = []
+        parts = []
+        has_check_ins = False
+        for i, kr in enumerate(terms.key_results):
+            check_in = latest.get(kr.id.int)
+            if check_in is not None:
+                has_check_ins = True
+            if i < len(before) and before[i][0] is kr and before[i][1] is check_in:
+                entry = before[i]
+            else:
+                value = None if check_in is None else check_in.value_as_of()
+                confidence = None if check_in is None else check_in.confidence
+                progress = rules.key_result_progress(kr, value)
+                entry = (kr, check_in, dumps([value, confidence, progress]), progress)
+            measured.append(entry)
+            parts.append((entry[3], kr.weight))
+        kept.measured = measured
+        progress = rules.objective_progress(parts)
+        # the scores, the carry-over links
+        if (closed_at is None or objective.agreed is None) and objective.adjusted_score is None \
+                and objective.adjustment_reason is None and objective.origin_id is None \
+                and objective.carried_into_id is None:
+            tail = _NO_SCORES
+        else:
+            scored = closed_at is not None and objective.agreed is not None
+            tail = dumps({
+                "computed_score": scorecard.frozen_score(objective, closed_at) if scored else None,
+                "adjusted_score": objective.adjusted_score,
+                "adjustment_reason": objective.adjustment_reason,
+                "origin_id": _text(objective.origin_id),
+                "carried_into_id": _text(objective.carried_into_id),
+            })[1:-1]
+        return "".join((
+            '{"version":', _number(objective.version), ",", kept.head, ',"measures":[',
+            ",".join([entry[2] for entry in measured]), '],"progress":', _number(progress),
+            ',"has_check_ins":', "true" if has_check_ins else "false", ",", tail, "}",
+        ))
+
+    def row(
+        self, objective: Objective, position: int, closed_at: datetime | None,
+        latest: dict[int, CheckIn] | None = None,
+    ) -> tuple:
+        """(objective_id, from_position, cycle_id, team_id, parent_id, status, agreed_id,
+        proposal_id, doc): the columns of `okr_objective_versions`, in order."""
+        doc = self.document(objective, closed_at, latest)
+        kept = self._kept_for(objective)
+        oid, cid, tid = kept.ids
+        return (
+            oid, position, cid, tid, kept.parent, objective.status.value,
+            self._terms(objective.agreed), self._terms(negotiated(objective)), doc,
+        )
