@@ -6,6 +6,7 @@ the others get 412; with the same Idempotency-Key exactly one check-in is record
 from __future__ import annotations
 
 import threading
+from collections import Counter
 
 import httpx
 import pytest
@@ -76,6 +77,7 @@ def test_racing_writers_without_if_match_all_land_and_none_is_lost(base):
         headers, objective, kr, version = an_agreed_objective(client)
         answers = race(base, lambda c, i: c.post(f"/objectives/{objective}/key-results/{kr}/check-ins",
                                                  json={"value": i, "confidence": 0.5}, headers=headers))
+        print(f"\nwithout If-Match: {Counter(a.status_code for a in answers)}")
         assert sorted(a.status_code for a in answers) == [201] * WRITERS
         written = {a.json()["id"]: a.json() for a in answers}
         versions = sorted(w["version"] for w in written.values())
@@ -92,6 +94,7 @@ def test_racing_writers_with_the_same_if_match_let_exactly_one_win(base):
             f"/objectives/{objective}/key-results/{kr}/check-ins", json={"value": i, "confidence": 0.5},
             headers={**headers, "If-Match": f'"{version}"'}))
         statuses = sorted(a.status_code for a in answers)
+        print(f"\nwith the same If-Match: {Counter(statuses)}")
         assert statuses == [201] + [412] * (WRITERS - 1), statuses
         for lost in (a for a in answers if a.status_code == 412):
             assert lost.headers["content-type"].startswith("application/problem+json")
@@ -107,6 +110,8 @@ def test_racing_retries_with_one_idempotency_key_record_one_check_in(base):
         answers = race(base, lambda c, i: c.post(
             f"/objectives/{objective}/key-results/{kr}/check-ins", json={"value": 42, "confidence": 0.5},
             headers={**headers, "Idempotency-Key": "week-1"}))
+        print(f"\none Idempotency-Key: {Counter(a.status_code for a in answers)}, "
+              f"{len({a.json()['id'] for a in answers})} distinct check-in id")
         assert sorted(a.status_code for a in answers) == [201] * WRITERS
         assert len({a.json()["id"] for a in answers}) == 1
         stored = series(client, headers, kr, max(a.json()["position"] for a in answers))
