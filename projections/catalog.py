@@ -5,6 +5,7 @@ from __future__ import annotations
 from domain.application import OkrApp
 from projections.audit import ApprovalAuditProjection
 from projections.chain import ChainProjection
+from projections.check_ins import CheckInsProjection
 from projections.directory import DirectoryProjection
 from projections.feed.projection import FeedProjection
 from projections.negotiation import NegotiationProjection
@@ -20,6 +21,7 @@ def read_models(app: OkrApp) -> list[Projection]:
     return [
         FeedProjection(),
         TreeProjection(load=lambda aggregate_id, version: app.repository.get(aggregate_id, version=version)),
+        CheckInsProjection(),
         NegotiationProjection(),
         ApprovalAuditProjection(),
         ChainProjection(),
@@ -27,8 +29,8 @@ def read_models(app: OkrApp) -> list[Projection]:
     ]
 
 
-NAMES = ("feed", "tree", "negotiation", "approval_audit", "chain", "directory")
+NAMES = ("feed", "tree", "check_ins", "negotiation", "approval_audit", "chain", "directory")
 
 
 def projector_for(app: OkrApp, url: str, batch_size: int = 1000) -> Projector:
-    return Projector(app, ReadStore(url), read_models(app), batch_size=batch_size)
+    return Projector(app, ReadStore(url), read_models(app), batch_size=batch_size, url=url)

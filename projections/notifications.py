@@ -9,13 +9,21 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from eventsourcing.persistence import (
-    JSONTranscoder, Mapper, MapperDeserialisationError, TranscodingNotRegisteredError, UUIDAsHex,
+    JSONTranscoder,
+    Mapper,
+    MapperDeserialisationError,
+    TranscodingNotRegisteredError,
+    UUIDAsHex,
     find_id_convertor,
 )
 from eventsourcing.utils import resolve_topic
 
 from projections.projection import Logged
+
+_NESTED = (dict, list)
+
 
 class Id(UUID):
     """A UUID that keeps its text once asked for it: the read models store ids as text, and
@@ -33,11 +41,12 @@ class Id(UUID):
 
 
 class Decoder:
-    """`mapper.to_domain_event`, a quarter quicker: the same steps, but each UUID's text is
-    turned into a UUID once and the object shared (key results, actors and objectives recur
-    on event after event; UUIDs are immutable), one that keeps its text (`Id`). Only for
-    the plain JSON transcoder without cipher or compression; otherwise the mapper itself
-    decodes."""
+    """`mapper.to_domain_event`, twice as quick: the same steps, but the JSON is parsed by
+    msgspec (the library's own parser, `json`, is the fallback for what msgspec refuses,
+    such as NaN), and each UUID's text is turned into a UUID once and the object shared
+    (key results, actors and objectives recur on event after event; UUIDs are immutable),
+    one that keeps its text (`Id`). Only for the plain JSON transcoder without cipher or
+    compression; otherwise the mapper itself decodes."""
 
     def __init__(self, mapper: Mapper):
         self.mapper = mapper
@@ -49,8 +58,31 @@ class Decoder:
         self.decode = self._decode if self.fast else mapper.to_domain_event
         self._names = transcoder.names
         self._uuids: dict[str, UUID] = {}
-        self._originators: dict[UUID, UUID] = {}
+        self._originators: dict[int, UUID] = {}  # by UUID.int: hashed far quicker
+        self._classes: dict[str, tuple[type, int]] = {}  # by topic: the class, its version
         self._json = json.JSONDecoder(object_hook=self._object)
+        self._parse = msgspec.json.Decoder().decode
+
+    def _walk(self, value: Any) -> Any:
+        """`value` as the `json` parser with `_object` as its object hook gives it: each
+        dict turned by `_object` after its values."""
+        kind = type(value)
+        if kind is dict:
+            if len(value) == 2 and "_type_" in value and "_data_" in value:  # most are
+                data = value["_data_"]
+                if type(data) is str and value["_type_"] == "uuid_hex":
+                    found = self._uuids.get(data)
+                    return found if found is not None else self._object(value)
+                if type(data) in _NESTED:
+                    value["_data_"] = self._walk(data)
+                return self._object(value)
+            for key, item in value.items():
+                if type(item) in _NESTED:
+                    value[key] = self._walk(item)
+            return self._object(value)
+        if kind is list:
+            return [self._walk(item) if type(item) in _NESTED else item for item in value]
+        return value
 
     def _object(self, d: dict[str, Any]) -> Any:
         # JSONTranscoder._decode_obj, with UUIDs memoised
@@ -75,9 +107,17 @@ class Decoder:
 
     def _decode(self, stored: Any) -> Any:
         # Mapper.to_domain_event, step by step
-        cls = resolve_topic(stored.topic)
+        topic = stored.topic
+        found = self._classes.get(topic)
+        if found is None:
+            cls = resolve_topic(topic)
+            found = self._classes[topic] = (cls, getattr(cls, "class_version", 1))
+        cls, class_version = found
         try:
-            state = self._json.decode(stored.state.decode("utf8"))
+            try:
+                state = self._walk(self._parse(stored.state))
+            except msgspec.DecodeError:
+                state = self._json.decode(bytes(stored.state).decode("utf8"))
         except Exception as e:
             raise MapperDeserialisationError(
                 f"Failed to deserialise state of stored event with topic '{stored.topic}', "
@@ -86,15 +126,16 @@ class Decoder:
             ) from e
         originator_id = stored.originator_id
         if type(originator_id) is UUID:  # the aggregate's id, shared with the events about it
-            shared = self._originators.get(originator_id)
+            number = originator_id.int
+            shared = self._originators.get(number)
             if shared is None:
                 if len(self._originators) >= 100_000:
                     self._originators.clear()
-                shared = self._originators[originator_id] = Id(int=originator_id.int)
-            originator_id = shared
-        state["originator_id"] = find_id_convertor(cls, type(originator_id))(originator_id)
+                shared = self._originators[number] = Id(int=number)
+            state["originator_id"] = shared
+        else:
+            state["originator_id"] = find_id_convertor(cls, type(originator_id))(originator_id)
         state["originator_version"] = stored.originator_version
-        class_version = getattr(cls, "class_version", 1)
         from_version = state.pop("class_version", 1)
         while from_version < class_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)

@@ -61,6 +61,9 @@ class Projection(ABC):
     tables: Sequence[str]  # table names, dropped by a rebuild
     schema: Sequence[str]  # CREATE statements (IF NOT EXISTS), portable SQL
     rebuilt_with_all = True  # False: rebuilt only when named
+    rebuilt_alone = False  # True: a rebuild folds it in a process of its own (the costliest)
+    # The layout of its tables and of what their rows hold: a new one remakes them (tracking.py).
+    layout = 1
 
     def create(self, tx: Tx) -> None:
         for statement in self.schema:
@@ -72,6 +75,11 @@ class Projection(ABC):
 
     def reset(self) -> None:
         """Forgets any state kept between batches (a rebuild starts from nothing)."""
+
+    def folds_ahead(self, batch: Sequence[Logged]) -> bool:
+        """Whether `process` may fold `batch` ahead of the transaction (into a `Deferred`):
+        not if it would read rows it has just written."""
+        return True
 
     @abstractmethod
     def process(self, tx: Tx, batch: Sequence[Logged]) -> None:

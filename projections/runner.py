@@ -19,22 +19,17 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
 from domain.application import OkrApp
+from projections import rebuild, tracking
 from projections.notifications import Log, ReadAhead
 from projections.projection import Logged, Projection
-from projections.store import ReadStore, Tx
+from projections.store import Deferred, ReadStore, Tx, Unsettled
 
 REBUILD_PAGE_CACHE_KIB = 64 * 1024
-
-TRACKING = (
-    "CREATE TABLE IF NOT EXISTS okr_tracking ("
-    " projection TEXT PRIMARY KEY, position BIGINT NOT NULL, recorded_at TEXT)"
-)
-
 
 class ProjectionTimeout(Exception):
     """Raised when the read models did not reach a position within the time allowed."""
@@ -50,13 +45,16 @@ class ProjectionTimeout(Exception):
 class Projector:
     def __init__(
         self, app: OkrApp, store: ReadStore, projections: Sequence[Projection],
-        batch_size: int = 1000, rebuild_batch_size: int = 10_000,
+        batch_size: int = 1000, rebuild_batch_size: int = 10_000, url: str | None = None,
     ):
+        """`url`, the database's URL, lets a rebuild fold some read models in a process of
+        its own (see `rebuild`); that process makes its read models with `catalog`."""
         self.app = app
         self.store = store
         self.projections = {p.name: p for p in projections}
         self.batch_size = batch_size
         self.rebuild_batch_size = max(batch_size, rebuild_batch_size)
+        self.url = url
         self._log = Log(app)
         self._reached = threading.Condition()
         self._wake = threading.Event()
@@ -69,45 +67,37 @@ class Projector:
 
     def setup(self) -> None:
         with self.store.transaction() as tx:
-            tx.execute(TRACKING)
-            for p in self.projections.values():
-                p.create(tx)
-                tx.execute(
-                    "INSERT INTO okr_tracking (projection, position) VALUES (?, 0)"
-                    " ON CONFLICT (projection) DO NOTHING", (p.name,),
-                )
+            tracking.settle(tx, self.projections.values())
 
     def positions(self) -> dict[str, int]:
         with self.store.reading() as tx:
-            rows = tx.execute("SELECT projection, position FROM okr_tracking").fetchall()
-        return {name: pos for name, pos in rows if name in self.projections}
+            found = tracking.positions(tx)
+        return {name: pos for name, pos in found.items() if name in self.projections}
 
     def position(self) -> int:
         """The position every read model has reached."""
         return min(self.positions().values(), default=0)
-
-    def _tracked(self, tx: Tx, name: str) -> tuple[int, datetime | None]:
-        lock = " FOR UPDATE" if tx.postgres else ""
-        pos, recorded = tx.execute(
-            f"SELECT position, recorded_at FROM okr_tracking WHERE projection = ?{lock}", (name,)
-        ).fetchone()
-        return pos, datetime.fromisoformat(recorded) if recorded else None
 
     # ---- processing -------------------------------------------------------------
 
     def catch_up(
         self, until: int | None = None, progress: Callable[[int], None] | None = None,
         stop: threading.Event | None = None, batch_size: int | None = None,
+        names: Collection[str] | None = None,
     ) -> int:
         """Processes the log up to its head (or `until`); returns how many events were folded.
 
         With `stop`, returns after the batch in hand once it is set (every batch commits whole).
+        With `names`, only those read models.
         """
         done = 0
         size = batch_size or self.batch_size
         with self._lock, ReadAhead(self._log) as ahead:
             while stop is None or not stop.is_set():
-                tracked = self.positions()
+                tracked = {
+                    name: pos for name, pos in sorted(self.positions().items())
+                    if names is None or name in names
+                }
                 start = min(tracked.values(), default=0)
                 head = self.app.head_position() if until is None else until
                 if start >= head:
@@ -126,8 +116,7 @@ class Projector:
                 last = batch[-1]
                 if last.position < head:  # the next batch, read while this one is applied
                     ahead.read(last.position, last.recorded_at, min(size, head - last.position), head)
-                for name, pos in tracked.items():
-                    self._apply(self.projections[name], start, [e for e in batch if e.position > pos])
+                self._apply(start, batch, tracked)
                 done += len(batch)
                 if progress:
                     progress(len(batch))
@@ -135,34 +124,82 @@ class Projector:
                     self._reached.notify_all()
         return done
 
-    def _apply(self, projection: Projection, after: int, batch: list[Logged]) -> None:
+    def _apply(self, after: int, batch: list[Logged], tracked: dict[str, int]) -> None:
         """Folds `batch`, every event of the log after position `after` up to its last one
-        (positions may skip numbers: PostgreSQL spends one on an insert that rolled back)."""
-        if not batch:
+        (positions may skip numbers: PostgreSQL spends one on an insert that rolled back),
+        into each read model of `tracked` (name → position, as read before), in one
+        transaction that also moves each one's tracked position.
+
+        On SQLite, whose writers take turns, each read model first folds its events
+        outside the transaction (`_fold_ahead`), so that the write lock is held only to
+        write what that gave, once the tracked position is found where it was expected.
+        """
+        chosen = [
+            (self.projections[name], pos) for name, pos in tracked.items()
+            if pos < batch[-1].position
+        ]
+        if not chosen:
             return
+        ahead: dict[str, Deferred | None] = {}
         try:
+            if not self.store.postgres:
+                for projection, pos in chosen:
+                    if pos >= after:
+                        ahead[projection.name] = self._fold_ahead(projection, pos, batch)
             with self.store.transaction() as tx:
-                pos, _ = self._tracked(tx, projection.name)
-                if pos < after:
-                    raise _Overtaken()  # moved back (a rebuild): events before the batch are missing
-                batch = [e for e in batch if e.position > pos]
-                if not batch:
-                    return  # another projector got there first
-                projection.process(tx, batch)
-                tx.execute(
-                    "UPDATE okr_tracking SET position = ?, recorded_at = ? WHERE projection = ?",
-                    (batch[-1].position, batch[-1].recorded_at.isoformat(), projection.name),
-                )
-        except _Overtaken:
-            projection.reset()
+                for projection, expected in chosen:
+                    self._commit(tx, projection, after, batch, expected, ahead.get(projection.name))
         except BaseException:
-            # Whatever the projection cached from the rolled-back batch is not in its tables.
-            projection.reset()
+            # Whatever the read models cached from the rolled-back batch is not in their tables.
+            for projection, _ in chosen:
+                projection.reset()
             raise
+
+    def _fold_ahead(self, projection: Projection, expected: int, batch: list[Logged]) -> Deferred | None:
+        """The writes of the events after `expected`, folded outside any transaction; None
+        if the read model would rather fold them inside it."""
+        events = [e for e in batch if e.position > expected]
+        if not projection.folds_ahead(events):
+            return None
+        name = projection.name
+        pending = Deferred(self.store, lambda tx: tracking.tracked(tx, name)[0] == expected)
+        try:
+            projection.process(pending, events)
+        except Unsettled:  # it read after writing, or another projector moved it on
+            projection.reset()
+            return None
+        return pending
+
+    def _commit(
+        self, tx: Tx, projection: Projection, after: int, batch: list[Logged], expected: int,
+        pending: Deferred | None,
+    ) -> None:
+        pos, _ = tracking.tracked(tx, projection.name)
+        if pending is not None and pos == expected:
+            pending.replay(tx)
+            last = batch[-1]
+        else:
+            if pending is not None:  # folded from a position it is no longer at
+                projection.reset()
+            if pos < after:  # moved back (a rebuild): events before the batch are missing
+                projection.reset()
+                return
+            events = [e for e in batch if e.position > pos]
+            if not events:
+                return  # another projector got there first
+            projection.process(tx, events)
+            last = events[-1]
+        tracking.move(tx, projection.name, last.position, last.recorded_at)
 
     def rebuild(self, names: Sequence[str] | None = None, progress: Callable[[int], None] | None = None) -> int:
         """Drops the named read models (by default all but those rebuilt only when named)
-        and folds the whole log into them again."""
+        and folds the whole log into them again (with every other read model behind it).
+
+        With the database's URL known and a long log, the read models rebuilt alone are
+        folded here and the others in a helper process meanwhile (`projections.rebuild`):
+        two processors, not one. `progress` is told how many more events every read model
+        has folded.
+        """
         names = names or [n for n, p in self.projections.items() if p.rebuilt_with_all]
         chosen = [self.projections[n] for n in names]
         with self._lock, self.store.transaction() as tx:
@@ -170,15 +207,14 @@ class Projector:
                 p.drop(tx)
                 p.reset()
                 p.create(tx)
-                tx.execute(
-                    "UPDATE okr_tracking SET position = 0, recorded_at = NULL WHERE projection = ?",
-                    (p.name,),
-                )
-        with self._page_cache(REBUILD_PAGE_CACHE_KIB), fewer_collections():
+                tracking.move(tx, p.name, 0, None)
+        with self.page_cache(REBUILD_PAGE_CACHE_KIB), fewer_collections():
+            if rebuild.worth_it(self, self.url):
+                return rebuild.rebuild_in_two(self, self.url, progress)
             return self.catch_up(progress=progress, batch_size=self.rebuild_batch_size)
 
     @contextmanager
-    def _page_cache(self, kib: int) -> Iterator[None]:
+    def page_cache(self, kib: int) -> Iterator[None]:
         """On SQLite, a page cache of `kib` KiB for this thread's connection meanwhile.
 
         A batch of a rebuild adds rows all over each index; with the default cache (2 MB)
@@ -259,7 +295,3 @@ def fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
-
-
-class _Overtaken(Exception):
-    """The tracked position moved back under us (a rebuild): the batch no longer follows it."""

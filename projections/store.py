@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import uuid4
@@ -68,6 +68,60 @@ class Tx:
     @property
     def rowcount(self) -> int:
         return self._cursor.rowcount
+
+
+class Unsettled(Exception):
+    """A read could not be answered ahead of the transaction (see `Deferred`)."""
+
+
+class Deferred:
+    """Stands in for a transaction while a batch is folded ahead of it: reads are answered
+    from what is committed, each in a snapshot of its own in which `settled` holds (the
+    read model's tracked position is where the fold started); writes are kept, in order,
+    and `replay` makes them in the transaction, once it finds the position unmoved.
+
+    So the rows written are the ones a fold inside the transaction would have written. A
+    read after a write (which would have to see that write) raises `Unsettled`, as does a
+    read that finds the tracked position moved.
+    """
+
+    postgres = False
+
+    def __init__(self, store: ReadStore, settled: Callable[[Tx], bool]):
+        self._store = store
+        self._settled = settled
+        self._writes: list[tuple[str, tuple]] = []
+        self._rows: list[Any] = []
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Deferred:
+        if sql.lstrip()[:6].upper() != "SELECT":
+            self._writes.append(("execute", (sql, params)))
+            return self
+        if self._writes:
+            raise Unsettled("a read after a write")
+        with self._store.reading() as tx:
+            if not self._settled(tx):
+                raise Unsettled("the tracked position moved")
+            self._rows = tx.execute(sql, params).fetchall()
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._writes.append(("executemany", (sql, list(rows))))
+
+    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._writes.append(("append", (table, columns, list(rows))))
+
+    def fetchone(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[Any]:
+        return self._rows
+
+    def replay(self, tx: Tx) -> None:
+        for method, args in self._writes:
+            getattr(tx, method)(*args)
 
 
 class ReadStore:

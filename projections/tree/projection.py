@@ -15,7 +15,6 @@ not (clocks of several writers disagreeing), the objective is loaded whole again
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -30,7 +29,7 @@ from projections.projection import Logged, Projection
 from projections.store import Tx
 from projections.timefmt import parsed, stored
 from projections.tree import tables as sql
-from projections.tree.versions import Encoder
+from projections.tree.versions import Encoder, fields
 
 Load = Callable[[UUID, int], Aggregate]
 
@@ -38,6 +37,7 @@ _FREEZE_SQL = sql.members_as_of()
 _UNKNOWN: Any = object()
 CHECK_IN_RECORDED = "Objective.CheckInRecorded"
 CHECK_IN_CORRECTED = "Objective.CheckInCorrected"
+CYCLE_CLOSED = "Cycle.Closed"
 # An objective forgets its superseded check-ins once it holds this many more than it needs:
 # a scan of them all for each new one would cost more than keeping a few extra.
 SLACK = 8
@@ -50,14 +50,13 @@ _FORGOTTEN = CheckIn(
 
 
 class _Batch:
-    """The rows one batch writes: versions and check-ins appended in bulk, the rest with one
-    `executemany` per table."""
+    """The rows one batch writes: versions appended in bulk, the rest with one `executemany`
+    per table."""
 
     def __init__(self, tx: Tx, encoder: Encoder):
         self.tx = tx
         self.encoder = encoder
         self.versions: list[tuple] = []
-        self.check_ins: list[tuple] = []
         self.rows: dict[str, list[tuple]] = {statement: [] for statement in sql.INSERTS}
         self._closed_at: dict[UUID, datetime | None] = {}
 
@@ -70,8 +69,6 @@ class _Batch:
         terms.clear()
         tx.append(sql.VERSIONS, sql.VERSION_COLUMNS, self.versions)
         self.versions.clear()
-        tx.append(sql.CHECK_INS, sql.CHECK_IN_COLUMNS, self.check_ins)
-        self.check_ins.clear()
         for statement, rows in self.rows.items():
             tx.executemany(statement, rows)
             rows.clear()
@@ -107,6 +104,8 @@ class TreeProjection(Projection):
     name = "tree"
     tables = sql.TABLES
     schema = sql.SCHEMA
+    rebuilt_alone = True
+    layout = 2  # 2: terms in rows of their own; check-ins moved to the `check_ins` read model
 
     def __init__(self, load: Load, cache_size: int = 10_000):
         self._load = load
@@ -122,6 +121,11 @@ class TreeProjection(Projection):
         self._aggregates.clear()
         self._forgot.clear()
         self._encoder = Encoder()
+
+    def folds_ahead(self, batch: Sequence[Logged]) -> bool:
+        # A close writes a version of each scored objective, found among the versions
+        # written so far, this batch's included.
+        return not any(logged.type == CYCLE_CLOSED for logged in batch)
 
     def process(self, tx: Tx, batch: Sequence[Logged]) -> None:
         work = _Batch(tx, self._encoder)
@@ -211,7 +215,6 @@ class TreeProjection(Projection):
     # ---- events -------------------------------------------------------------------
 
     def _objective(self, work: _Batch, logged: Logged) -> None:
-        event = logged.event
         kind = logged.type
         objective = self._fold_objective(logged)
         closed_at = work.closed_at(objective.cycle_id)
@@ -220,19 +223,8 @@ class TreeProjection(Projection):
         if kind == CHECK_IN_RECORDED:  # the only event that adds check-ins
             self._forget(objective, closed_at, latest)
         oid, _, cid, tid, *_ = work.version(objective, logged.position, closed_at, latest)
-        if event.originator_version == 1:
+        if logged.event.originator_version == 1:
             work.add(sql.INSERT_MEMBER, (cid, oid, tid, logged.position))
-        if kind == CHECK_IN_RECORDED:
-            work.check_ins.append((
-                oid, str(event.check_in_id), str(event.key_result_id), logged.position,
-                event.value, event.confidence, event.note, stored(event.measured_at),
-                logged.recorded_text, str(event.actor_id),
-            ))
-        elif kind == CHECK_IN_CORRECTED:
-            work.add(sql.INSERT_CORRECTION, (
-                oid, str(event.check_in_id), logged.position, event.value, event.reason,
-                str(event.actor_id), logged.recorded_text,
-            ))
 
     def _cycle(self, work: _Batch, logged: Logged) -> None:
         cycle = self._fold(logged.event)
@@ -242,7 +234,7 @@ class TreeProjection(Projection):
             cycle.ends_on.isoformat(), cycle.state.value,
             stored(cycle.closed_at) if cycle.closed_at else None,
         ))
-        if cycle.closed_at is not None and logged.type == "Cycle.Closed":
+        if cycle.closed_at is not None and logged.type == CYCLE_CLOSED:
             self._freeze_scores(work, cycle.id, cycle.closed_at, logged.position)
 
     def _freeze_scores(
@@ -251,9 +243,9 @@ class TreeProjection(Projection):
         """A new version, with its computed score, for each objective with agreed terms."""
         work.flush()
         rows = work.tx.execute(_FREEZE_SQL, (position, str(cycle_id), position)).fetchall()
-        for objective_id, _, _, _, agreed, _, text in rows:
+        for objective_id, _, _, _, _, agreed, _, text in rows:
             if agreed is not None:
-                objective = self._at(UUID(objective_id), json.loads(text)["version"])
+                objective = self._at(UUID(objective_id), fields(text)["version"])
                 work.version(self._whole_enough(objective, closed_at), position, closed_at)
 
     def _team(self, work: _Batch, logged: Logged) -> None:

@@ -1,23 +1,39 @@
 """Questions the goal tree answers, each as of a log position: a cycle's tree, one objective,
-a key result's check-ins, the North Star. Clock-dependent values (health) are computed at
+the North Star. Clock-dependent values (health) are computed at
 the `now` the caller passes: the `as_of` time for a time-travel read, the request's time
 otherwise."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from domain import rules
-from domain.values import CycleState
+from domain.values import CycleState, Terms
 from projections.store import Tx
 from projections.timefmt import parsed
 from projections.tree import tables
-from projections.tree.documents import nest, objective_row, team_and_below
-from projections.tree.rows import (
-    CheckInRow, CorrectionRow, CycleRow, GoalTree, ObjectiveRow, TeamRow,
+from projections.tree.documents import (
+    Draft, known_terms, nest, objective_row, parsed_terms, team_and_below,
 )
+from projections.tree.versions import fields
+from projections.tree.rows import CycleRow, GoalTree, ObjectiveRow, TeamRow
+
+
+TERMS_PER_QUERY = 500
+
+
+def terms_of(tx: Tx, versions: Sequence[Sequence[Any]]) -> dict[str, Terms]:
+    """The terms the stored versions refer to, by key (their agreed and negotiated terms)."""
+    keys = {key for version in versions for key in version[5:7] if key is not None}
+    found, missing = known_terms(keys)
+    missing_keys = sorted(missing)
+    for start in range(0, len(missing_keys), TERMS_PER_QUERY):
+        chunk = missing_keys[start:start + TERMS_PER_QUERY]
+        parsed_terms(tx.execute(tables.terms(len(chunk)), chunk).fetchall(), found)
+    return found
 
 
 def cycle_at(tx: Tx, cycle_id: UUID, position: int) -> CycleRow | None:
@@ -87,15 +103,15 @@ def goal_tree(
         params += tables.GONE_STATUSES
     sql = tables.members_as_of(teams=len(chosen), gone=include_gone)
     rows = tx.execute(sql, params).fetchall()
-    objectives = []
-    for version in rows:
-        team = teams.get(UUID(version[2]))
-        objectives.append(objective_row(
-            version, team_name=team.name if team else None, cycle=cycle, now=now,
-        ))
+    expected = rules.expected_progress(cycle.starts_on, cycle.ends_on, now)
+    names = {str(t.id): t.name for t in teams.values()}
+    known = terms_of(tx, rows)
+    drafts = [
+        Draft(version, known, names.get(version[2]), cycle, now, expected) for version in rows
+    ]
     return GoalTree(
         position=position, cycle=cycle, north_star=north_star_at(tx, position),
-        team_id=team_id, roots=nest(objectives),
+        team_id=team_id, roots=nest(drafts, Draft.row),
     )
 
 
@@ -115,33 +131,8 @@ def objective_at(tx: Tx, objective_id: UUID, position: int, now: datetime) -> Ob
         tables.members_as_of(gone=False, parent=True),
         (position, cycle_id, position, *tables.GONE_STATUSES, str(objective_id)),
     ).fetchall()
-    average = rules.children_average(json.loads(child[-1])["progress"] for child in children)
+    average = rules.children_average(fields(child[-1])["progress"] for child in children)
     return objective_row(
-        version, team_name=team.name if team else None, cycle=cycle, now=now,
-        children_average=average,
+        version, terms=terms_of(tx, [version]), team_name=team.name if team else None,
+        cycle=cycle, now=now, children_average=average,
     )
-
-
-def check_ins_at(tx: Tx, key_result_id: UUID, position: int) -> list[CheckInRow]:
-    """A key result's check-ins recorded by `position`, in valid-time order, each with the
-    corrections recorded by then beside it and its value after them."""
-    kr = str(key_result_id)
-    corrections: dict[tuple[str, str], list[CorrectionRow]] = {}
-    for oid, cid, value, reason, actor, recorded, pos in tx.execute(
-        tables.CORRECTIONS_AS_OF, (kr, position, position)
-    ).fetchall():
-        corrections.setdefault((oid, cid), []).append(
-            CorrectionRow(value, reason, UUID(actor), parsed(recorded), pos)
-        )
-    series = []
-    for oid, cid, krid, pos, value, confidence, note, measured, recorded, actor in tx.execute(
-        tables.CHECK_INS_AS_OF, (kr, position)
-    ).fetchall():
-        fixes = tuple(corrections.get((oid, cid), ()))
-        series.append(CheckInRow(
-            id=UUID(cid), objective_id=UUID(oid), key_result_id=UUID(krid), value=value,
-            current_value=fixes[-1].value if fixes else value, confidence=confidence,
-            note=note, measured_at=parsed(measured), recorded_at=parsed(recorded),
-            actor_id=UUID(actor), position=pos, corrections=fixes,
-        ))
-    return series

@@ -12,7 +12,7 @@ from domain.values import (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KeyResultRow:
     """A key result of the terms in force, with what its check-ins add up to."""
 
@@ -29,13 +29,13 @@ class KeyResultRow:
     progress: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CounterTarget:
     key_result_id: UUID
     target: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObjectiveRow:
     """One objective as it stood at `position` (the state after exactly that prefix of the log).
 
@@ -74,13 +74,13 @@ class ObjectiveRow:
     carried_into_id: UUID | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TreeNode:
     objective: ObjectiveRow
     children: tuple[TreeNode, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CycleRow:
     id: UUID
     name: str
@@ -90,7 +90,7 @@ class CycleRow:
     closed_at: datetime | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TeamRow:
     id: UUID
     name: str
@@ -98,7 +98,7 @@ class TeamRow:
     lead_id: UUID
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GoalTree:
     """A cycle's aligned objectives at `position`, nested by parent links.
 
@@ -111,30 +111,3 @@ class GoalTree:
     north_star: str | None
     team_id: UUID | None
     roots: tuple[TreeNode, ...]
-
-
-@dataclass(frozen=True)
-class CorrectionRow:
-    value: float
-    reason: str
-    actor_id: UUID
-    recorded_at: datetime
-    position: int
-
-
-@dataclass(frozen=True)
-class CheckInRow:
-    """A check-in as known at the position asked for: the corrections recorded by then beside it."""
-
-    id: UUID
-    objective_id: UUID
-    key_result_id: UUID
-    value: float  # as first recorded
-    current_value: float  # after the corrections known at the position
-    confidence: float
-    note: str
-    measured_at: datetime  # valid time
-    recorded_at: datetime  # recorded time
-    actor_id: UUID
-    position: int
-    corrections: tuple[CorrectionRow, ...]

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 TABLES = (
     "okr_objective_versions", "okr_objective_terms", "okr_cycle_objectives", "okr_cycle_versions",
-    "okr_team_versions", "okr_north_star_versions", "okr_check_ins",
-    "okr_check_in_corrections",
+    "okr_team_versions", "okr_north_star_versions",
 )
 
 SCHEMA = (
@@ -38,31 +37,12 @@ SCHEMA = (
     " parent_id TEXT, lead_id TEXT NOT NULL, PRIMARY KEY (team_id, from_position))",
     "CREATE TABLE IF NOT EXISTS okr_north_star_versions ("
     " from_position BIGINT PRIMARY KEY, statement TEXT NOT NULL)",
-    # Check-ins never change; corrections sit beside them. Both carry the position that
-    # recorded them, so "known at P" is `position <= P`.
-    "CREATE TABLE IF NOT EXISTS okr_check_ins ("
-    " objective_id TEXT NOT NULL, check_in_id TEXT NOT NULL, key_result_id TEXT NOT NULL,"
-    " position BIGINT NOT NULL, value DOUBLE PRECISION NOT NULL,"
-    " confidence DOUBLE PRECISION NOT NULL, note TEXT NOT NULL, measured_at TEXT NOT NULL,"
-    " recorded_at TEXT NOT NULL, actor_id TEXT NOT NULL,"
-    " PRIMARY KEY (objective_id, check_in_id))",
-    "CREATE INDEX IF NOT EXISTS okr_check_ins_key_result"
-    " ON okr_check_ins (key_result_id, position)",
-    "CREATE TABLE IF NOT EXISTS okr_check_in_corrections ("
-    " objective_id TEXT NOT NULL, check_in_id TEXT NOT NULL, position BIGINT NOT NULL,"
-    " value DOUBLE PRECISION NOT NULL, reason TEXT NOT NULL, actor_id TEXT NOT NULL,"
-    " recorded_at TEXT NOT NULL, PRIMARY KEY (objective_id, check_in_id, position))",
 )
 
 VERSIONS = "okr_objective_versions"
 VERSION_COLUMNS = (
     "objective_id", "from_position", "cycle_id", "team_id", "parent_id", "status", "agreed_id",
     "proposal_id", "doc",
-)
-CHECK_INS = "okr_check_ins"
-CHECK_IN_COLUMNS = (
-    "objective_id", "check_in_id", "key_result_id", "position", "value", "confidence", "note",
-    "measured_at", "recorded_at", "actor_id",
 )
 # Terms rows are keyed by their content: written again, they change nothing.
 INSERT_TERMS = (
@@ -82,13 +62,9 @@ INSERT_TEAM = (
     " VALUES (?, ?, ?, ?, ?)"
 )
 INSERT_NORTH_STAR = "INSERT INTO okr_north_star_versions (from_position, statement) VALUES (?, ?)"
-INSERT_CORRECTION = (
-    "INSERT INTO okr_check_in_corrections (objective_id, check_in_id, position, value, reason,"
-    " actor_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
-# The statements of the rarer rows, in the order a batch writes them (after the terms,
-# versions and check-ins), so that rows refer only to rows already written.
-INSERTS = (INSERT_MEMBER, INSERT_CYCLE, INSERT_TEAM, INSERT_NORTH_STAR, INSERT_CORRECTION)
+# The statements of the rarer rows, in the order a batch writes them (after the terms and
+# versions), so that rows refer only to rows already written.
+INSERTS = (INSERT_MEMBER, INSERT_CYCLE, INSERT_TEAM, INSERT_NORTH_STAR)
 
 # The version of one objective as of a position: a backward probe of the primary key.
 _LATEST = (
@@ -97,14 +73,21 @@ _LATEST = (
 )
 
 
-# A stored version as `documents.objective_row` takes it, with its terms' text.
+# A stored version as `documents.objective_row` takes it. The terms it refers to are read
+# apart (`terms`): most are known already, from answers before.
 _VERSION = (
-    "v.objective_id, v.cycle_id, v.team_id, v.from_position, a.terms, p.terms, v.doc"
+    "v.objective_id, v.cycle_id, v.team_id, v.from_position, v.status, v.agreed_id,"
+    " v.proposal_id, v.doc"
 )
-_TERMS = (
-    " LEFT JOIN okr_objective_terms a ON a.terms_id = v.agreed_id"
-    " LEFT JOIN okr_objective_terms p ON p.terms_id = v.proposal_id"
-)
+
+
+def terms(count: int) -> str:
+    """The texts of `count` terms, by key."""
+    return (
+        "SELECT terms_id, terms FROM okr_objective_terms"
+        f" WHERE terms_id IN ({', '.join('?' * count)})"
+    )
+
 
 GONE_STATUSES = ("rejected", "withdrawn")
 
@@ -118,7 +101,7 @@ def members_as_of(teams: int = 0, gone: bool = True, parent: bool = False) -> st
     sql = (
         f"SELECT {_VERSION} FROM okr_cycle_objectives m"
         " JOIN okr_objective_versions v ON v.objective_id = m.objective_id"
-        f" AND v.from_position = ({_LATEST}){_TERMS}"
+        f" AND v.from_position = ({_LATEST})"
         " WHERE m.cycle_id = ? AND m.from_position <= ?"
     )
     if teams:
@@ -131,7 +114,7 @@ def members_as_of(teams: int = 0, gone: bool = True, parent: bool = False) -> st
 
 
 OBJECTIVE_AS_OF = (
-    f"SELECT {_VERSION} FROM okr_objective_versions v{_TERMS}"
+    f"SELECT {_VERSION} FROM okr_objective_versions v"
     " WHERE v.objective_id = ? AND v.from_position <= ? ORDER BY v.from_position DESC LIMIT 1"
 )
 
@@ -160,17 +143,4 @@ TEAM_AS_OF = (
 NORTH_STAR_AS_OF = (
     "SELECT statement FROM okr_north_star_versions WHERE from_position <= ?"
     " ORDER BY from_position DESC LIMIT 1"
-)
-
-CHECK_INS_AS_OF = (
-    "SELECT objective_id, check_in_id, key_result_id, position, value, confidence, note,"
-    " measured_at, recorded_at, actor_id FROM okr_check_ins"
-    " WHERE key_result_id = ? AND position <= ? ORDER BY measured_at, position"
-)
-
-CORRECTIONS_AS_OF = (
-    "SELECT r.objective_id, r.check_in_id, r.value, r.reason, r.actor_id, r.recorded_at,"
-    " r.position FROM okr_check_ins c JOIN okr_check_in_corrections r"
-    " ON r.objective_id = c.objective_id AND r.check_in_id = c.check_in_id"
-    " WHERE c.key_result_id = ? AND c.position <= ? AND r.position <= ? ORDER BY r.position"
 )

@@ -2,8 +2,10 @@
 
 A version row holds the objective's ids, parent and status as columns, the terms in force
 and under negotiation by reference (`okr_objective_terms`, keyed by a digest of their JSON
-text), and everything else in a small JSON document. Terms change at a few negotiation
-steps but are part of every version, check-ins included: stored once, not on each row.
+text), and everything else in a small JSON document: the values of `FIELDS`, in order, as
+an array, without the nulls at its end. Terms change at a few negotiation steps but are
+part of every version, check-ins included: stored once, not on each row. Each version row
+is written for every event of the objective, so every byte of it counts.
 """
 
 from __future__ import annotations
@@ -20,6 +22,13 @@ from domain.values import CheckIn, KeyResultTerms, ObjectiveStatus as S, Terms
 
 NEGOTIATING = (S.DRAFT, S.IN_REVIEW, S.CHANGES_REQUESTED, S.COUNTERED, S.AMENDING)
 SEPARATORS = (",", ":")
+# The document's values, in order. `measures` holds, for each key result of the terms in
+# force, [current value, confidence of the latest check-in, progress].
+FIELDS = (
+    "version", "round", "description", "counter_targets", "measures", "progress",
+    "has_check_ins", "computed_score", "adjusted_score", "adjustment_reason", "origin_id",
+    "carried_into_id",
+)
 
 
 def _compact_json() -> Callable[[Any], str]:
@@ -65,13 +74,19 @@ def negotiated(objective: Objective) -> Terms | None:
     return None
 
 
-def measures(objective: Objective, closed_at: datetime | None) -> dict[str, Any]:
+def fields(text: str) -> dict[str, Any]:
+    """A stored document's values by name."""
+    values = json.loads(text)
+    return dict(zip(FIELDS, values + [None] * (len(FIELDS) - len(values)), strict=True))
+
+
+def measures(objective: Objective, closed_at: datetime | None) -> list[Any]:
     """The version document, spelled out: everything but the ids, parent, status columns
-    and terms, computed by the domain's scorecard and rules. `Encoder` writes the same text.
+    and terms, computed by the domain's scorecard and rules, as the list that `dumps`
+    writes as its text (`Encoder` writes the same text).
 
     `closed_at` is when its cycle closed (None while open): from then on every version
-    carries the computed score frozen at the close. `measures` holds, for each key result
-    of the terms in force, [current value, confidence of the latest check-in, progress].
+    carries the computed score frozen at the close.
     """
     terms = objective.agreed or objective.proposal
     per_key_result = []
@@ -87,22 +102,24 @@ def measures(objective: Objective, closed_at: datetime | None) -> dict[str, Any]
         progress = rules.key_result_progress(kr, value)
         parts.append((progress, kr.weight))
         per_key_result.append([value, confidence, progress])
+    values = [
+        objective.version, objective.round, objective.description,
+        [[str(k), t] for k, t in objective.counter_targets.items()], per_key_result,
+        rules.objective_progress(parts), measured, *_scores(objective, closed_at),
+    ]
+    while values[-1] is None:
+        values.pop()
+    return values
+
+
+def _scores(objective: Objective, closed_at: datetime | None) -> list[Any]:
+    """computed_score, adjusted_score, adjustment_reason, origin_id, carried_into_id"""
     scored = closed_at is not None and objective.agreed is not None
-    return {
-        "version": objective.version,
-        "status": objective.status.value,
-        "round": objective.round,
-        "description": objective.description,
-        "counter_targets": [[str(k), t] for k, t in objective.counter_targets.items()],
-        "measures": per_key_result,
-        "progress": rules.objective_progress(parts),
-        "has_check_ins": measured,
-        "computed_score": scorecard.frozen_score(objective, closed_at) if scored else None,
-        "adjusted_score": objective.adjusted_score,
-        "adjustment_reason": objective.adjustment_reason,
-        "origin_id": _text(objective.origin_id),
-        "carried_into_id": _text(objective.carried_into_id),
-    }
+    return [
+        scorecard.frozen_score(objective, closed_at) if scored else None,
+        objective.adjusted_score, objective.adjustment_reason, _text(objective.origin_id),
+        _text(objective.carried_into_id),
+    ]
 
 
 class _Kept:
@@ -123,12 +140,6 @@ class _Kept:
         self.measured: list[tuple[KeyResultTerms, CheckIn | None, str, float]] = []
 
 
-_NO_SCORES = (
-    '"computed_score":null,"adjusted_score":null,"adjustment_reason":null,'
-    '"origin_id":null,"carried_into_id":null'
-)
-
-
 def _number(value: Any) -> str:
     """A number as JSON, exactly as `dumps` writes it."""
     if type(value) is float and value - value == 0.0:  # finite
@@ -141,7 +152,7 @@ class Encoder:
 
     An objective's terms stay the same object across most of its events (check-ins,
     negotiation steps), so the key of each Terms object is kept (by identity, up to `size`
-    of them). Likewise, for each kept objective, the text of its ids, of its status, round,
+    of them). Likewise, for each kept objective, the text of its ids, of its round,
     description and counter-proposal, and of each key result's measure are kept while they
     stay the same: a check-in re-encodes only the key result it measured. The document is
     the text `dumps(measures(...))` writes, character for character.
@@ -190,19 +201,15 @@ class Encoder:
         """The document's text; `latest` is `scorecard.latest_check_ins_by_number(objective)`
         if already at hand."""
         kept = self._kept_for(objective)
-        # status, round, description and the counter-proposal (its dict is replaced, never
-        # changed in place, by the events that change it)
-        status, description, counter = objective.status, objective.description, objective.counter_targets
+        # round, description and the counter-proposal (its dict is replaced, never changed
+        # in place, by the events that change it)
+        description, counter = objective.description, objective.counter_targets
         key = kept.head_key
-        if not (key and key[0] is status and key[1] == objective.round and key[2] is description
-                and key[3] is counter):
-            kept.head_key = (status, objective.round, description, counter)
-            kept.head = dumps({
-                "status": status.value,
-                "round": objective.round,
-                "description": description,
-                "counter_targets": [[str(k), t] for k, t in counter.items()],
-            })[1:-1]
+        if not (key and key[0] == objective.round and key[1] is description and key[2] is counter):
+            kept.head_key = (objective.round, description, counter)
+            kept.head = dumps([
+                objective.round, description, [[str(k), t] for k, t in counter.items()],
+            ])[1:-1]
         # the measures of the key results of the terms in force
         terms = objective.agreed or objective.proposal
         if kept.terms is not terms:
@@ -228,25 +235,21 @@ class Encoder:
             measured.append(entry)
             parts.append((entry[3], kr.weight))
         kept.measured = measured
-        progress = rules.objective_progress(parts)
-        # the scores, the carry-over links
+        # the scores and carry-over links, left out while all are null (as most are)
         if (closed_at is None or objective.agreed is None) and objective.adjusted_score is None \
                 and objective.adjustment_reason is None and objective.origin_id is None \
                 and objective.carried_into_id is None:
-            tail = _NO_SCORES
+            tail = ""
         else:
-            scored = closed_at is not None and objective.agreed is not None
-            tail = dumps({
-                "computed_score": scorecard.frozen_score(objective, closed_at) if scored else None,
-                "adjusted_score": objective.adjusted_score,
-                "adjustment_reason": objective.adjustment_reason,
-                "origin_id": _text(objective.origin_id),
-                "carried_into_id": _text(objective.carried_into_id),
-            })[1:-1]
+            scores = _scores(objective, closed_at)
+            while scores[-1] is None:
+                scores.pop()
+            tail = "," + dumps(scores)[1:-1]
         return "".join((
-            '{"version":', _number(objective.version), ",", kept.head, ',"measures":[',
-            ",".join([entry[2] for entry in measured]), '],"progress":', _number(progress),
-            ',"has_check_ins":', "true" if has_check_ins else "false", ",", tail, "}",
+            "[", _number(objective.version), ",", kept.head, ",[",
+            ",".join([entry[2] for entry in measured]), "],",
+            _number(rules.objective_progress(parts)), ",true" if has_check_ins else ",false",
+            tail, "]",
         ))
 
     def row(

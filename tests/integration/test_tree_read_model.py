@@ -1,5 +1,6 @@
-"""The goal tree read model on every store: the tree, objective details and check-in series as
-of any position, equal to the domain's state, and the same whether rebuilt or folded in batches."""
+"""The goal tree and check-in series read models on every store: the tree, objective details and
+check-in series as of any position, equal to the domain's state, and the same whether rebuilt
+or folded in batches."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from domain import rules, scorecard
 from domain.values import Band, CycleState, Health, ObjectiveStatus, ScoreFlag
+from projections.check_ins import CheckInsProjection
 from projections.runner import Projector
 from projections.store import ReadStore
 from projections.tree import TreeProjection, check_ins_at, goal_tree, objective_at
@@ -111,6 +113,10 @@ def loader(app):
     return lambda aggregate_id, version: app.repository.get(aggregate_id, version=version)
 
 
+def tree_and_series(app) -> list:
+    return [TreeProjection(load=loader(app)), CheckInsProjection()]
+
+
 @pytest.fixture
 def read_store(store_url):
     store = ReadStore(store_url)
@@ -125,7 +131,7 @@ def history(app, clock) -> History:
 
 @pytest.fixture
 def projector(app, read_store, history) -> Projector:
-    projector = Projector(app, read_store, [TreeProjection(load=loader(app))])
+    projector = Projector(app, read_store, tree_and_series(app))
     projector.catch_up()
     return projector
 
@@ -299,7 +305,7 @@ def answers_at_every_position(app, store, h: History) -> list:
 
 def test_a_rebuild_answers_exactly_as_incremental_processing_did(app, read_store, history):
     h = history
-    incremental = Projector(app, read_store, [TreeProjection(load=loader(app))], batch_size=5)
+    incremental = Projector(app, read_store, tree_and_series(app), batch_size=5)
     for position in range(1, app.head_position() + 1, 3):  # as if new events trickled in
         incremental.catch_up(until=position)
     incremental.catch_up()
@@ -308,21 +314,23 @@ def test_a_rebuild_answers_exactly_as_incremental_processing_did(app, read_store
     assert answers_at_every_position(app, read_store, h) == before
 
 
-def rows(store) -> dict[str, list[tuple]]:
+def rows(store, tables=TABLES) -> dict[str, list[tuple]]:
     with store.reading() as tx:
-        return {t: tx.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in TABLES}
+        return {t: tx.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
 
 
 def test_batches_of_one_and_of_a_thousand_write_the_same_rows(app, read_store, history):
-    one = Projector(app, read_store, [TreeProjection(load=loader(app))], batch_size=1)
+    tables = (*TABLES, *CheckInsProjection.tables)
+    one = Projector(app, read_store, tree_and_series(app), batch_size=1)
     one.catch_up()
-    by_one = rows(read_store)
+    by_one = rows(read_store, tables)
     notifications = app.recorder.select_notifications(start=1, limit=100_000)
     objective_events = sum(n.topic.startswith("okr:Objective.") for n in notifications)
     # One version per objective event, and one per scored objective at the close.
     assert len(by_one["okr_objective_versions"]) == objective_events + 3
-    Projector(app, read_store, [TreeProjection(load=loader(app))], batch_size=1000).rebuild()
-    assert rows(read_store) == by_one
+    assert len(by_one["okr_check_ins"]) == sum(n.topic.endswith(".CheckInRecorded") for n in notifications)
+    Projector(app, read_store, tree_and_series(app), batch_size=1000).rebuild()
+    assert rows(read_store, tables) == by_one
 
 
 def test_a_projection_that_forgets_its_aggregates_loads_them_and_writes_the_same_rows(

@@ -12,9 +12,10 @@ import pytest
 from domain import rules, scorecard
 from domain.objective import Objective
 from domain.values import (
-    CycleState, Health, KeyResultKind, KeyResultTerms, ObjectiveStatus, Role, Standing,
+    CycleState, Health, KeyResultKind, KeyResultTerms, ObjectiveStatus, Role, Standing, Terms,
 )
-from projections.tree.documents import document, nest, objective_row, team_and_below
+from projections.tree import documents
+from projections.tree.documents import document, nest, team_and_below
 from projections.tree.rows import CycleRow, TeamRow
 from projections.tree.versions import Encoder, measures
 
@@ -25,6 +26,9 @@ APPROVER = Standing(uuid4(), frozenset({Role.APPROVER}))
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
 KR = KeyResultTerms(uuid4(), "p95 latency", KeyResultKind.METRIC, "ms", baseline=50.0, target=10.0)
 DONE = KeyResultTerms(uuid4(), "Status page", KeyResultKind.MILESTONE)
+
+
+TERMS: dict = {}  # by key: the terms of every version made by `version`
 
 
 def drafted(parent_id: UUID | None = None) -> Objective:
@@ -44,12 +48,17 @@ def approved() -> Objective:
 
 
 def version(objective: Objective, closed_at: datetime | None = None, position: int = 7) -> tuple:
-    """As the queries select it: objective_id, cycle_id, team_id, from_position, the agreed
-    terms and those under negotiation (joined by key), doc."""
+    """As the queries select it: objective_id, cycle_id, team_id, from_position, status, the
+    keys of the agreed terms and of those under negotiation, doc."""
     encoder = Encoder()
-    oid, _, cid, tid, _, _, agreed, proposal, doc = encoder.row(objective, position, closed_at)
-    terms = dict(encoder.new_terms)
-    return oid, cid, tid, position, terms.get(agreed), terms.get(proposal), doc
+    oid, _, cid, tid, _, status, agreed, proposal, doc = encoder.row(objective, position, closed_at)
+    TERMS.update((key, Terms.from_dict(json.loads(text))) for key, text in encoder.new_terms)
+    return oid, cid, tid, position, status, agreed, proposal, doc
+
+
+def objective_row(version: tuple, **kw):
+    """`documents.objective_row`, with the terms of every objective drafted here."""
+    return documents.objective_row(version, terms=TERMS, **kw)
 
 
 def cycle(state: CycleState) -> CycleRow:

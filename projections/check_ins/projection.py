@@ -1,0 +1,64 @@
+"""Folds check-ins and their corrections into two append-only tables, keyed by position.
+
+Check-ins never change; a correction is a row of its own beside the check-in it corrects.
+Both carry the position that recorded them, so "known at P" is `position <= P`: an index
+range read of one key result, however long the log has grown. Every value comes from the
+event itself: no aggregate is folded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from projections.projection import Logged, Projection
+from projections.store import Tx
+from projections.timefmt import stored
+
+CHECK_INS = "okr_check_ins"
+CORRECTIONS = "okr_check_in_corrections"
+CHECK_IN_COLUMNS = (
+    "position", "objective_id", "check_in_id", "key_result_id", "value", "confidence", "note",
+    "measured_at", "recorded_at", "actor_id",
+)
+CORRECTION_COLUMNS = (
+    "objective_id", "check_in_id", "position", "value", "reason", "actor_id", "recorded_at",
+)
+RECORDED = "okr:Objective.CheckInRecorded"
+CORRECTED = "okr:Objective.CheckInCorrected"
+
+
+class CheckInsProjection(Projection):
+    name = "check_ins"
+    tables = (CHECK_INS, CORRECTIONS)
+    schema = (
+        f"CREATE TABLE IF NOT EXISTS {CHECK_INS} ("
+        " position BIGINT PRIMARY KEY, objective_id TEXT NOT NULL, check_in_id TEXT NOT NULL,"
+        " key_result_id TEXT NOT NULL, value DOUBLE PRECISION NOT NULL,"
+        " confidence DOUBLE PRECISION NOT NULL, note TEXT NOT NULL, measured_at TEXT NOT NULL,"
+        " recorded_at TEXT NOT NULL, actor_id TEXT NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS {CHECK_INS}_key_result ON {CHECK_INS} (key_result_id, position)",
+        f"CREATE TABLE IF NOT EXISTS {CORRECTIONS} ("
+        " objective_id TEXT NOT NULL, check_in_id TEXT NOT NULL, position BIGINT NOT NULL,"
+        " value DOUBLE PRECISION NOT NULL, reason TEXT NOT NULL, actor_id TEXT NOT NULL,"
+        " recorded_at TEXT NOT NULL, PRIMARY KEY (objective_id, check_in_id, position))",
+    )
+
+    def process(self, tx: Tx, batch: Sequence[Logged]) -> None:
+        check_ins, corrections = [], []
+        for logged in batch:
+            topic = logged.topic
+            if topic == RECORDED:
+                e = logged.event
+                check_ins.append((
+                    logged.position, str(e.originator_id), str(e.check_in_id),
+                    str(e.key_result_id), e.value, e.confidence, e.note, stored(e.measured_at),
+                    logged.recorded_text, str(e.actor_id),
+                ))
+            elif topic == CORRECTED:
+                e = logged.event
+                corrections.append((
+                    str(e.originator_id), str(e.check_in_id), logged.position, e.value, e.reason,
+                    str(e.actor_id), logged.recorded_text,
+                ))
+        tx.append(CHECK_INS, CHECK_IN_COLUMNS, check_ins)
+        tx.append(CORRECTIONS, CORRECTION_COLUMNS, corrections)

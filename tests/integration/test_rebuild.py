@@ -1,0 +1,73 @@
+"""A rebuild in two processes (the goal tree here, the other read models in a helper process)
+writes exactly the rows incremental processing wrote, tells its progress as it goes, and
+fails loudly when its helper fails."""
+
+from __future__ import annotations
+
+import pytest
+from test_projection_crash import build_log, differences, dump
+
+from domain.application import OkrApp
+from projections import rebuild
+from projections.catalog import projector_for
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def two_processes(monkeypatch) -> list[list[str]]:
+    """Any log is long enough for two processes; records the groups each rebuild split."""
+    splits: list[list[str]] = []
+    monkeypatch.setattr(rebuild, "PARALLEL_FROM", 1)
+    real = rebuild.rebuild_in_two
+
+    def spied(projector, url, progress):
+        splits.append(rebuild.groups(projector))
+        return real(projector, url, progress)
+
+    monkeypatch.setattr(rebuild, "rebuild_in_two", spied)
+    return splits
+
+
+def test_a_rebuild_in_two_processes_writes_what_incremental_processing_wrote(
+    shared_store_url, two_processes
+):
+    url = shared_store_url
+    head = build_log(url, objectives=10, check_ins_each=30).head
+    app = OkrApp(url)
+    projector = projector_for(app, url, batch_size=7)
+    try:
+        projector.catch_up()  # as if the events had trickled in, a few at a time
+        incremental = dump(url)
+        told: list[int] = []
+        projector.rebuild_batch_size = 100  # several batches on each side
+        assert projector.rebuild(progress=told.append) == head
+        assert projector.positions() == {name: head for name in projector.projections}
+    finally:
+        projector.store.close()
+        app.close()
+    [[here, helper]] = two_processes
+    assert here == ["tree"] and "feed" in helper and "tree" not in helper
+    assert sum(told) == head  # every event once, as far as every read model got
+    assert not differences(incremental, dump(url)), "\n".join(differences(incremental, dump(url)))
+
+
+def test_a_helper_that_fails_fails_the_rebuild(tmp_path, two_processes, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'okr.db'}"
+    build_log(url, objectives=4, check_ins_each=10)
+    app = OkrApp(url)
+    projector = projector_for(app, url)
+    # The helper is sent to a database it cannot open: it fails at once.
+    real = rebuild.Helper
+
+    def misled(url, names, *args):
+        return real(f"sqlite:///{tmp_path / 'no' / 'such' / 'okr.db'}", names, *args)
+
+    monkeypatch.setattr(rebuild, "Helper", misled)
+    try:
+        with pytest.raises(RuntimeError, match="the rebuild helper failed"):
+            projector.rebuild()
+        assert projector.positions()["tree"] == app.head_position()  # this side finished
+    finally:
+        projector.store.close()
+        app.close()
