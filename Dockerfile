@@ -10,6 +10,10 @@ COPY projections projections
 COPY api api
 RUN uv sync --locked --no-dev
 ENV PATH="/app/.venv/bin:$PATH"
+# Run alone (no OKR_DATABASE_URL), the image keeps its SQLite file where its user may write.
+RUN mkdir /data && chown nobody /data
+ENV OKR_DATABASE_URL=sqlite:////data/okr.db
+VOLUME /data
 USER nobody
 EXPOSE 8000
 CMD ["okr", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -19,6 +19,8 @@ from api.settings import Settings
 from domain.organisation import user_id_for
 
 DEMO_LEAD, DEMO_MEMBER = f"tom.becker@{DOMAIN}", f"jonas.weber@{DOMAIN}"
+# After a stop is asked for, requests still running get this long before they are cancelled.
+STOP_SECONDS = 5
 
 
 def add_serve(commands: argparse._SubParsersAction) -> None:
@@ -76,9 +78,35 @@ def run_serve(args: argparse.Namespace, out: Console, err: Console) -> int:
     # handler was there before: this one lets `okr serve` end with exit 0, as `okr project` does.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: None)
-    uvicorn.run(create_app(settings, ledger=ledger), host=args.host, port=args.port, log_level="warning")
+    server = _server_class()(uvicorn.Config(
+        create_app(settings, ledger=ledger), host=args.host, port=args.port, log_level="warning",
+        timeout_graceful_shutdown=STOP_SECONDS,
+    ))
+    try:
+        server.run()
+    except SystemExit:  # uvicorn could not listen; it logged why and stopped the application
+        pass
+    if not server.started:
+        err.print(f"okr serve: not started on {base} (the error is above)", markup=False)
+        return EXIT_FAILED
     err.print("okr serve: stopped", markup=False)
     return EXIT_OK
+
+
+def _server_class():
+    import uvicorn
+
+    from api.routes.events import close_streams
+
+    class Server(uvicorn.Server):
+        """Ends the event streams as soon as a stop is asked for: uvicorn waits for every open
+        response before it stops, and a stream is never done by itself."""
+
+        def handle_exit(self, sig, frame) -> None:
+            close_streams(self.config.app)
+            super().handle_exit(sig, frame)
+
+    return Server
 
 
 def print_demo(ledger, base: str, out: Console) -> None:

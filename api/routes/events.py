@@ -10,7 +10,8 @@ from uuid import UUID
 
 import anyio
 import msgspec
-from litestar import Controller, get
+from litestar import Controller, Litestar, get
+from litestar.datastructures import State
 from litestar.params import FromPath, HeaderParameter, Parameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
@@ -18,13 +19,24 @@ from api.deps import CallerDep, LedgerDep, Position
 from api.ledger import Ledger
 from api.routes.responses import READ_PROBLEMS
 from api.schemas.events import EventPage, EventView
+from domain.errors import NotFound
 from projections.feed.queries import aggregate_events, events_after
 
 MAX_POSITION = 2**62
 After = Annotated[int, Parameter(ge=0, le=MAX_POSITION, description="the `next_after` of the previous page")]
 Limit = Annotated[int, Parameter(ge=1, le=1000)]
 HEARTBEAT_SECONDS = 15.0
+# The stream polls the feed rather than waiting on the in-process projector: it then works
+# the same when `okr project` workers keep the read models, and an idle client holds no thread.
 IDLE_POLL_SECONDS = 0.2
+CLOSING = "event_streams_closing"
+
+
+def close_streams(app: Litestar) -> None:
+    """Ends every open stream of `app` at its next poll. A server that is stopping waits for
+    its open responses, and a stream never ends by itself; its clients reconnect with
+    Last-Event-ID and miss nothing."""
+    app.state[CLOSING] = True
 
 
 def page(entries, limit: int, position: int) -> EventPage:
@@ -46,12 +58,17 @@ class EventController(Controller):
     def objective_feed(self, objective_id: FromPath[UUID], caller: CallerDep, ledger: LedgerDep,
                        position: Position, after: After = 0, limit: Limit = 100) -> EventPage:
         with ledger.store.reading() as tx:
-            return page(aggregate_events(tx, objective_id, after, limit, until=position), limit, position)
+            entries = aggregate_events(tx, objective_id, after, limit, until=position)
+            first = entries if after == 0 else aggregate_events(tx, objective_id, 0, 1, until=position)
+        # Any aggregate's id finds its events; only an objective's belong under /objectives.
+        if not first or not first[0].type.startswith("Objective."):
+            raise NotFound(f"no objective with id {objective_id} at position {position}")
+        return page(entries, limit, position)
 
     @get("/events/stream", responses=READ_PROBLEMS, media_type="text/event-stream",
          summary="The event feed as server-sent events (`id` = position); reconnect with Last-Event-ID to resume")
     async def stream(
-        self, caller: CallerDep, ledger: LedgerDep,
+        self, caller: CallerDep, ledger: LedgerDep, state: State,
         last_event_id: Annotated[str | None, HeaderParameter(
             name="Last-Event-ID", required=False, pattern=r"^[0-9]{1,18}$",
             schema_extra={"oneOf": None, "type": "string"},
@@ -59,12 +76,12 @@ class EventController(Controller):
         after: After = 0,
     ) -> ServerSentEvent:
         start = int(last_event_id) if last_event_id else after
-        return ServerSentEvent(_events(ledger, start), headers={"Cache-Control": "no-store"})
+        return ServerSentEvent(_events(ledger, state, start), headers={"Cache-Control": "no-store"})
 
 
-async def _events(ledger: Ledger, after: int) -> AsyncIterator[ServerSentEventMessage]:
+async def _events(ledger: Ledger, state: State, after: int) -> AsyncIterator[ServerSentEventMessage]:
     quiet_since = time.monotonic()
-    while True:
+    while not state.get(CLOSING):
         batch = await anyio.to_thread.run_sync(_read, ledger, after)
         for entry in batch:
             yield ServerSentEventMessage(
@@ -77,7 +94,8 @@ async def _events(ledger: Ledger, after: int) -> AsyncIterator[ServerSentEventMe
             continue
         if time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
             quiet_since = time.monotonic()
-            yield ServerSentEventMessage(comment="keep-alive")
+            # A comment alone: with a data line, EventSource would fire an empty message.
+            yield ServerSentEventMessage(data=None, comment="keep-alive")
         await anyio.sleep(IDLE_POLL_SECONDS)
 
 

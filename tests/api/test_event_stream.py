@@ -4,12 +4,19 @@ client that reconnects with Last-Event-ID gets exactly what it missed, no gap, n
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+import uvicorn
 from api_helpers import ADMIN_TOKEN
-from server_process import api_server
+from server_process import api_server, free_port
+
+from api.app import create_app
+from api.routes import events as event_routes
+from api.settings import Settings
 
 pytestmark = pytest.mark.api
 
@@ -73,3 +80,54 @@ def test_a_client_sees_events_live_and_resumes_after_reconnecting_without_gaps_o
     assert [int(e["id"]) for e in resumed] == missed
     assert all(e["event"] == "Cycle.Planned" for e in resumed)
     assert json.loads(resumed[0]["data"])["payload"]["name"] == "Q5"
+
+
+@pytest.fixture
+def server(tmp_path) -> Iterator[str]:
+    """The API served by uvicorn in a thread of this process (so a test can shorten the
+    heartbeat); yields its base URL."""
+    app = create_app(Settings(f"sqlite:///{tmp_path / 'okr.db'}", admin_token=ADMIN_TOKEN, rate_per_minute=0))
+    uvicorn_server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
+    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not uvicorn_server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{uvicorn_server.config.port}"
+    event_routes.close_streams(app)
+    uvicorn_server.should_exit = True
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "the server did not stop"
+
+
+def test_a_stream_starts_after_the_position_given_as_after(server):
+    with httpx.Client(base_url=server, timeout=30) as client:
+        written = [plan_cycle(client, n) for n in range(4)]
+        with client.stream("GET", "/events/stream", params={"after": written[1]}, headers=HEADERS) as response:
+            received = take(events(response), written[-1])
+    assert [int(e["id"]) for e in received] == written[2:]
+
+
+def test_a_quiet_stream_sends_comments_that_clients_do_not_take_for_events(server, monkeypatch):
+    monkeypatch.setattr(event_routes, "HEARTBEAT_SECONDS", 0.3)
+    with httpx.Client(base_url=server, timeout=30) as client:
+        head = plan_cycle(client, 0)
+        with client.stream("GET", "/events/stream", params={"after": head}, headers=HEADERS) as response:
+            lines = []
+            for line in response.iter_lines():
+                lines.append(line)
+                if len(lines) == 4:
+                    break
+    # a comment line and the blank line that ends the block: no data, no id, nothing dispatched
+    assert lines == [": keep-alive", "", ": keep-alive", ""]
+
+
+def test_a_malformed_last_event_id_is_refused(server):
+    with httpx.Client(base_url=server, timeout=30) as client:
+        for bad in ("-1", "latest", "1" * 19):
+            response = client.get("/events/stream", headers={**HEADERS, "Last-Event-ID": bad})
+            assert response.status_code == 400, (bad, response.text)
+            assert response.headers["content-type"].startswith("application/problem+json")
+            assert "last_event_id" in response.json()["detail"]
+        assert client.get("/events/stream", headers={"Last-Event-ID": "1"}).status_code == 401

@@ -3,9 +3,12 @@ it runs is what the `okr` command line and the settings understand."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -53,3 +56,18 @@ def test_the_compose_file_refuses_to_run_without_an_admin_token():
     done = compose("config")
     assert done.returncode != 0
     assert "OKR_ADMIN_TOKEN" in done.stderr
+
+
+def test_the_image_holds_every_package_of_okr_and_runs_okr_serve():
+    """What can be checked of the Dockerfile without an engine to build it."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    wheel = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"]
+    copied = re.findall(r"^COPY (\w+) \1$", dockerfile, re.MULTILINE)
+    assert sorted(copied) == sorted(wheel["packages"])
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert not set(ignored) & {*wheel["packages"], "pyproject.toml", "uv.lock", "README.md"}
+    assert "uv sync --locked --no-dev" in dockerfile
+    command = json.loads(re.search(r"^CMD (.+)$", dockerfile, re.MULTILINE).group(1))
+    assert build_parser().parse_args(command[1:]).command == "serve"
+    default_url = re.search(r"^ENV OKR_DATABASE_URL=(\S+)$", dockerfile, re.MULTILINE).group(1)
+    assert Settings.from_env({"OKR_DATABASE_URL": default_url}).database_url.startswith("sqlite:////data/")

@@ -84,8 +84,21 @@ def test_okr_serve_demo_prints_curl_lines_that_work(tmp_path):
         for token in tokens.values():  # each printed token works
             assert httpx.get(f"http://127.0.0.1:{port}/users/me", headers={"Authorization": f"Bearer {token}"},
                              timeout=10).status_code == 200
+        # A client following the live feed does not keep a stopping server from stopping:
+        # its stream ends cleanly (it would reconnect with Last-Event-ID).
+        member = next(token for who, token in tokens.items() if who.startswith("member"))
+        with httpx.stream("GET", f"http://127.0.0.1:{port}/events/stream", params={"after": now["position"]},
+                          headers={"Authorization": f"Bearer {member}"}, timeout=30) as stream:
+            assert stream.status_code == 200
+            asked = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            for _ in stream.iter_lines():  # returns once the server ends the stream
+                pass
+        process.wait(timeout=10)
+        assert time.monotonic() - asked < 4
     finally:
-        process.send_signal(signal.SIGTERM)
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
