@@ -122,7 +122,8 @@ def test_two_commands_on_one_objective_in_a_group_are_both_applied_in_order(app)
         lambda: app.record_check_in(lead, objective, kr, 30.0, 0.6),
     ])
 
-    assert [o.version for o in outcomes] == [version + 1, version + 2]
+    # in the order they queued, which the threads' scheduling decides
+    assert sorted(o.version for o in outcomes) == [version + 1, version + 2]
     assert len(app.repository.get(objective).check_ins) == 2
 
 
@@ -136,8 +137,8 @@ def test_the_same_expected_version_twice_in_a_group_lets_exactly_one_win(app):
         for v in (20.0, 30.0)
     ])
 
-    assert not isinstance(outcomes[0], Exception)
-    assert isinstance(outcomes[1], Conflict) and outcomes[1].current_version == version + 1
+    [conflict] = [o for o in outcomes if isinstance(o, Exception)]
+    assert isinstance(conflict, Conflict) and conflict.current_version == version + 1
     assert app.head_position() == head + 1
 
 
