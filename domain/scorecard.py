@@ -43,10 +43,15 @@ def latest_check_ins_by_number(
         if recorded_until is not None and check_in.recorded_at > recorded_until:
             continue
         kr = check_in.key_result_id.int
-        found = latest.get(kr)
-        if found is None or check_in.measured_at >= found.measured_at:
+        if displaces(check_in, latest.get(kr)):
             latest[kr] = check_in
     return latest
+
+
+def displaces(check_in: CheckIn, latest: CheckIn | None) -> bool:
+    """Whether `check_in`, recorded after `latest` (the latest of its key result so far),
+    takes its place: a later valid time, or the same (a tie goes to the one recorded last)."""
+    return latest is None or check_in.measured_at >= latest.measured_at
 
 
 def deciding_check_ins(

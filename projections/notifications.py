@@ -4,6 +4,7 @@ next batch read and decoded in a thread of its own while the current one is appl
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from uuid import UUID
 
 import msgspec
 from eventsourcing.persistence import (
+    DatetimeAsISO,
     JSONTranscoder,
     Mapper,
     MapperDeserialisationError,
@@ -58,10 +60,12 @@ class Decoder:
         self.decode = self._decode if self.fast else mapper.to_domain_event
         self._names = transcoder.names
         self._uuids: dict[str, UUID] = {}
-        self._originators: dict[int, UUID] = {}  # by UUID.int: hashed far quicker
+        # by UUID.int (hashed far quicker than a UUID), or by the text the store keeps
+        self._originators: dict[int | str, UUID] = {}
         self._classes: dict[str, tuple[type, int]] = {}  # by topic: the class, its version
         self._json = json.JSONDecoder(object_hook=self._object)
         self._parse = msgspec.json.Decoder().decode
+        self._iso_datetimes = type(transcoder.names.get("datetime_iso")) is DatetimeAsISO
 
     def _walk(self, value: Any) -> Any:
         """`value` as the `json` parser with `_object` as its object hook gives it: each
@@ -70,9 +74,13 @@ class Decoder:
         if kind is dict:
             if len(value) == 2 and "_type_" in value and "_data_" in value:  # most are
                 data = value["_data_"]
-                if type(data) is str and value["_type_"] == "uuid_hex":
-                    found = self._uuids.get(data)
-                    return found if found is not None else self._object(value)
+                if type(data) is str:
+                    name = value["_type_"]
+                    if name == "uuid_hex":
+                        found = self._uuids.get(data)
+                        return found if found is not None else self._object(value)
+                    if name == "datetime_iso" and self._iso_datetimes:
+                        return datetime.fromisoformat(data)  # DatetimeAsISO.decode
                 if type(data) in _NESTED:
                     value["_data_"] = self._walk(data)
                 return self._object(value)
@@ -105,6 +113,27 @@ class Decoder:
             return transcoding.decode(data)
         return d
 
+    def originator(self, stored: Any) -> Any:
+        """The aggregate's id as stored (a UUID, or its text where the store keeps text), as
+        the one `Id` shared by all the events about it; another id as it is."""
+        kind = type(stored)
+        if kind is Id:
+            return stored
+        key = stored.int if kind is UUID else stored
+        shared = self._originators.get(key)
+        if shared is None:
+            if kind is UUID:
+                shared = Id(int=key)
+            else:
+                try:
+                    shared = Id(key)  # as the SQLite recorder reads it: UUID text
+                except (TypeError, ValueError):
+                    return stored  # (an aggregate id that is not a UUID)
+            if len(self._originators) >= 100_000:
+                self._originators.clear()
+            self._originators[key] = shared
+        return shared
+
     def _decode(self, stored: Any) -> Any:
         # Mapper.to_domain_event, step by step
         topic = stored.topic
@@ -124,15 +153,9 @@ class Decoder:
                 f"originator_id '{stored.originator_id}' and originator_version "
                 f"{stored.originator_version}: {e}"
             ) from e
-        originator_id = stored.originator_id
-        if type(originator_id) is UUID:  # the aggregate's id, shared with the events about it
-            number = originator_id.int
-            shared = self._originators.get(number)
-            if shared is None:
-                if len(self._originators) >= 100_000:
-                    self._originators.clear()
-                shared = self._originators[number] = Id(int=number)
-            state["originator_id"] = shared
+        originator_id = self.originator(stored.originator_id)
+        if type(originator_id) is Id:
+            state["originator_id"] = originator_id
         else:
             state["originator_id"] = find_id_convertor(cls, type(originator_id))(originator_id)
         state["originator_version"] = stored.originator_version
@@ -145,20 +168,85 @@ class Decoder:
         return event
 
 
+class Stored:
+    """A stored event with its position, as the library's `Notification` holds it, made
+    without a frozen dataclass's cost: the projector reads them by the hundred thousand."""
+
+    __slots__ = ("id", "originator_id", "originator_version", "topic", "state")
+
+    def __init__(self, id: int, originator_id: Any, originator_version: int, topic: str, state: bytes):
+        self.id = id
+        self.originator_id = originator_id
+        self.originator_version = originator_version
+        self.topic = topic
+        self.state = state
+
+
+def _rows(recorder: Any) -> Callable[[int, int, int], list[Any]] | None:
+    """For the library's SQLite and PostgreSQL recorders, the very query their
+    `select_notifications(start, limit, stop)` makes, returning its plain rows (position,
+    originator id, version, topic, state): making a `Notification` of each costs more than
+    the query. None for any other recorder (its own method is used)."""
+    from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+    own = type(recorder).select_notifications
+    if own is SQLiteApplicationRecorder.select_notifications:
+        statement = (
+            "SELECT rowid, originator_id, originator_version, topic, state"
+            f" FROM {recorder.events_table_name} WHERE rowid>=? AND rowid<=? ORDER BY rowid LIMIT ?"
+        )
+
+        def sqlite_rows(start: int, stop: int, limit: int) -> list[Any]:
+            with recorder.datastore.transaction(commit=False) as cursor:
+                cursor.execute(statement, (start, stop, limit))
+                return cursor.fetchall()
+
+        return sqlite_rows
+    try:
+        from eventsourcing.postgres import PostgresApplicationRecorder
+        from psycopg.rows import tuple_row
+        from psycopg.sql import SQL, Identifier
+    except ImportError:  # pragma: no cover - installed with okr-ledger
+        return None
+    if own is not PostgresApplicationRecorder.select_notifications:
+        return None
+    query = SQL(
+        "SELECT notification_id, originator_id, originator_version, topic, state"
+        " FROM {schema}.{table} WHERE notification_id>=%s AND notification_id<=%s"
+        " ORDER BY notification_id LIMIT %s"
+    ).format(schema=Identifier(recorder.datastore.schema), table=Identifier(recorder.events_table_name))
+
+    def postgres_rows(start: int, stop: int, limit: int) -> list[Any]:
+        with recorder.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as cursor:
+            cursor.execute(query, (start, stop, limit), prepare=True)
+            return cursor.fetchall()
+
+    return postgres_rows
+
+
 class Log:
     """The application's notification log, read in batches of decoded events."""
 
     def __init__(self, app: Any):
         self.recorder = app.recorder
-        self.decode = Decoder(app.mapper).decode
+        self._decoder = Decoder(app.mapper)
+        self._rows = _rows(app.recorder) if self._decoder.fast else None
 
     def read(self, after: int, previous: datetime | None, limit: int, stop: int) -> list[Logged]:
         """Up to `limit` events after position `after`, at most up to `stop`; `previous` is
         the recorded time of the event at `after` (None at the start of the log)."""
-        notifications = self.recorder.select_notifications(start=after + 1, limit=limit, stop=stop)
-        decode = self.decode
+        if self._rows is None:
+            stored = self.recorder.select_notifications(start=after + 1, limit=limit, stop=stop)
+        else:
+            shared = self._decoder.originator
+            stored = [
+                Stored(position, shared(originator_id), version, topic, state)
+                for position, originator_id, version, topic, state
+                in self._rows(after + 1, stop, limit)
+            ]
+        decode = self._decoder.decode
         batch = []
-        for n in notifications:
+        for n in stored:
             event = decode(n)
             timestamp = event.timestamp
             recorded = timestamp if previous is None or timestamp > previous else previous

@@ -38,8 +38,12 @@ def plain(value: Any) -> Any:
 
 def _plain_scalar(value: Any) -> Any:
     """`plain` for the values JSON has no type of its own for (the encoder asks for them)."""
-    if isinstance(value, (UUID, date)):  # a datetime is a date too
-        return plain(value)
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return stored(value)
+    if isinstance(value, date):
+        return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 

@@ -38,9 +38,9 @@ _UNKNOWN: Any = object()
 CHECK_IN_RECORDED = "Objective.CheckInRecorded"
 CHECK_IN_CORRECTED = "Objective.CheckInCorrected"
 CYCLE_CLOSED = "Cycle.Closed"
-# An objective forgets its superseded check-ins once it holds this many more than it needs:
-# a scan of them all for each new one would cost more than keeping a few extra.
-SLACK = 8
+# An objective forgets its superseded check-ins once it holds more than this many times as
+# many as it needs (and a few): then now and then, not at every check-in.
+SLACK_FACTOR, SLACK = 4, 8
 
 # Stands in, for the moment its correction is applied, for a check-in already forgotten.
 _FORGOTTEN = CheckIn(
@@ -58,7 +58,7 @@ class _Batch:
         self.encoder = encoder
         self.versions: list[tuple] = []
         self.rows: dict[str, list[tuple]] = {statement: [] for statement in sql.INSERTS}
-        self._closed_at: dict[UUID, datetime | None] = {}
+        self._closed_at: dict[int, datetime | None] = {}  # by the cycle id's number
 
     def add(self, statement: str, row: tuple) -> None:
         self.rows[statement].append(row)
@@ -76,14 +76,14 @@ class _Batch:
     def closed_at(self, cycle_id: UUID) -> datetime | None:
         # Read from the table once per batch, not cached across batches: another projector
         # may have processed the close since.
-        found = self._closed_at.get(cycle_id, _UNKNOWN)
+        found = self._closed_at.get(cycle_id.int, _UNKNOWN)
         if found is _UNKNOWN:
             row = self.tx.execute(sql.CLOSED_AT, (str(cycle_id),)).fetchone()
-            found = self._closed_at[cycle_id] = parsed(row[0]) if row and row[0] else None
+            found = self._closed_at[cycle_id.int] = parsed(row[0]) if row and row[0] else None
         return found
 
     def cycle_changed(self, cycle_id: UUID, closed_at: datetime | None) -> None:
-        self._closed_at[cycle_id] = closed_at
+        self._closed_at[cycle_id.int] = closed_at
 
     def version(
         self, objective: Any, position: int, closed_at: datetime | None,
@@ -116,10 +116,14 @@ class TreeProjection(Projection):
         # Kept objectives that forgot superseded check-ins, with the latest recorded time
         # among the check-ins they had when forgetting without knowing the close (or None).
         self._forgot: dict[int, datetime | None] = {}
+        # Kept objectives' latest check-in of each key result (see `_latest_of`).
+        self._latest: dict[int, tuple[Aggregate, int, dict[int, CheckIn]]] = {}
+        self._route: dict[str, Any] = {}  # each topic's handler (or None), found once
 
     def reset(self) -> None:
         self._aggregates.clear()
         self._forgot.clear()
+        self._latest.clear()
         self._encoder = Encoder()
 
     def folds_ahead(self, batch: Sequence[Logged]) -> bool:
@@ -129,9 +133,11 @@ class TreeProjection(Projection):
 
     def process(self, tx: Tx, batch: Sequence[Logged]) -> None:
         work = _Batch(tx, self._encoder)
-        handlers = self._handlers
+        route = self._route
         for logged in batch:
-            handler = handlers.get(logged.type.partition(".")[0])
+            handler = route.get(logged.topic, _UNKNOWN)
+            if handler is _UNKNOWN:
+                handler = route[logged.topic] = self._handlers.get(logged.type.partition(".")[0])
             if handler is not None:
                 handler(self, work, logged)
         work.flush()
@@ -153,6 +159,7 @@ class TreeProjection(Projection):
         if len(self._aggregates) > self._cache_size:
             evicted, _ = self._aggregates.popitem(last=False)
             self._forgot.pop(evicted, None)
+            self._latest.pop(evicted, None)
         return aggregate
 
     def _fold(self, event: Any) -> Aggregate:
@@ -184,6 +191,30 @@ class TreeProjection(Projection):
                 return self._keep(cached)
         return self._fold(event)
 
+    def _latest_of(self, objective: Aggregate, logged: Logged) -> dict[int, CheckIn]:
+        """`scorecard.latest_check_ins_by_number(objective)`, after `logged`: kept from the
+        objective's version before and brought up to date by this one event (only check-ins
+        and corrections change them), rather than worked out from all its check-ins."""
+        key = objective.id.int
+        kept = self._latest.get(key)
+        if kept is None or kept[0] is not objective or kept[1] != objective.version - 1:
+            latest = scorecard.latest_check_ins_by_number(objective)
+        else:
+            latest = kept[2]
+            kind = logged.type
+            if kind == CHECK_IN_RECORDED or kind == CHECK_IN_CORRECTED:
+                check_in = objective.check_ins.get(logged.event.check_in_id)
+                if check_in is not None:  # (a forgotten one's correction changes nothing)
+                    kr = check_in.key_result_id.int
+                    found = latest.get(kr)
+                    if kind == CHECK_IN_RECORDED:
+                        if scorecard.displaces(check_in, found):
+                            latest[kr] = check_in
+                    elif found is not None and found.id == check_in.id:
+                        latest[kr] = check_in  # corrected: the same check-in, another value
+        self._latest[key] = (objective, objective.version, latest)
+        return latest
+
     def _whole_enough(self, objective: Aggregate, closed_at: datetime | None) -> Aggregate:
         """`objective`, or loaded whole again if it forgot check-ins its close may count."""
         if closed_at is not None:
@@ -198,7 +229,7 @@ class TreeProjection(Projection):
         """Forgets the check-ins superseded for good (with `closed_at`: for the frozen score
         too), once there are a few of them: never one that is `latest`."""
         check_ins = objective.check_ins
-        if len(check_ins) <= 2 * len(latest) + SLACK:
+        if len(check_ins) <= SLACK_FACTOR * len(latest) + SLACK:
             return
         deciding = scorecard.deciding_check_ins(objective, closed_at, latest)
         key = objective.id.int
@@ -219,12 +250,12 @@ class TreeProjection(Projection):
         objective = self._fold_objective(logged)
         closed_at = work.closed_at(objective.cycle_id)
         objective = self._whole_enough(objective, closed_at)
-        latest = scorecard.latest_check_ins_by_number(objective)
+        latest = self._latest_of(objective, logged)
         if kind == CHECK_IN_RECORDED:  # the only event that adds check-ins
             self._forget(objective, closed_at, latest)
-        oid, _, cid, tid, *_ = work.version(objective, logged.position, closed_at, latest)
-        if logged.event.originator_version == 1:
-            work.add(sql.INSERT_MEMBER, (cid, oid, tid, logged.position))
+        row = work.version(objective, logged.position, closed_at, latest)
+        if logged.event.originator_version == 1:  # (objective_id, _, cycle_id, team_id, ...)
+            work.add(sql.INSERT_MEMBER, (row[2], row[0], row[3], logged.position))
 
     def _cycle(self, work: _Batch, logged: Logged) -> None:
         cycle = self._fold(logged.event)

@@ -125,7 +125,10 @@ def _scores(objective: Objective, closed_at: datetime | None) -> list[Any]:
 class _Kept:
     """What the encoder remembers of one objective between its versions (by identity)."""
 
-    __slots__ = ("objective", "ids", "head_key", "head", "terms", "parent", "measured")
+    __slots__ = (
+        "objective", "ids", "head_key", "head", "terms", "parent", "key_results", "measured",
+        "terms_of", "terms_keys",
+    )
 
     def __init__(self, objective: Objective):
         self.objective = objective
@@ -134,6 +137,11 @@ class _Kept:
         self.head = ""
         self.terms: Terms | None = None
         self.parent: str | None = None  # the text of `terms.parent_id`
+        # (terms, id number, weight) of each key result of `terms`
+        self.key_results: list[tuple[KeyResultTerms, int, float]] = []
+        # (agreed, proposal, status) and the keys of the terms agreed and negotiated then
+        self.terms_of: tuple = ()
+        self.terms_keys: tuple[str | None, str | None] = (None, None)
         # Per key result of `terms`: (its terms, its latest check-in, [value, confidence,
         # progress] as JSON, progress). Both are immutable, so the same pair means the
         # same text.
@@ -200,7 +208,14 @@ class Encoder:
     ) -> str:
         """The document's text; `latest` is `scorecard.latest_check_ins_by_number(objective)`
         if already at hand."""
-        kept = self._kept_for(objective)
+        if latest is None:
+            latest = scorecard.latest_check_ins_by_number(objective)
+        return self._document(self._kept_for(objective), objective, closed_at, latest)
+
+    def _document(
+        self, kept: _Kept, objective: Objective, closed_at: datetime | None,
+        latest: dict[int, CheckIn],
+    ) -> str:
         # round, description and the counter-proposal (its dict is replaced, never changed
         # in place, by the events that change it)
         description, counter = objective.description, objective.counter_targets
@@ -215,17 +230,17 @@ class Encoder:
         if kept.terms is not terms:
             kept.terms, kept.measured = terms, []
             kept.parent = _text(terms.parent_id)
+            kept.key_results = [(kr, kr.id.int, kr.weight) for kr in terms.key_results]
         before = kept.measured
-        if latest is None:
-            latest = scorecard.latest_check_ins_by_number(objective)
+        kept_before = len(before)
         measured: list[tuple[KeyResultTerms, CheckIn | None, str, float]] = []
         parts = []
         has_check_ins = False
-        for i, kr in enumerate(terms.key_results):
-            check_in = latest.get(kr.id.int)
+        for i, (kr, number, weight) in enumerate(kept.key_results):
+            check_in = latest.get(number)
             if check_in is not None:
                 has_check_ins = True
-            if i < len(before) and before[i][0] is kr and before[i][1] is check_in:
+            if i < kept_before and before[i][1] is check_in and before[i][0] is kr:
                 entry = before[i]
             else:
                 value = None if check_in is None else check_in.value_as_of()
@@ -233,7 +248,7 @@ class Encoder:
                 progress = rules.key_result_progress(kr, value)
                 entry = (kr, check_in, dumps([value, confidence, progress]), progress)
             measured.append(entry)
-            parts.append((entry[3], kr.weight))
+            parts.append((entry[3], weight))
         kept.measured = measured
         # the scores and carry-over links, left out while all are null (as most are)
         if (closed_at is None or objective.agreed is None) and objective.adjusted_score is None \
@@ -245,8 +260,9 @@ class Encoder:
             while scores[-1] is None:
                 scores.pop()
             tail = "," + dumps(scores)[1:-1]
+        version = objective.version
         return "".join((
-            "[", _number(objective.version), ",", kept.head, ",[",
+            "[", str(version) if type(version) is int else dumps(version), ",", kept.head, ",[",
             ",".join([entry[2] for entry in measured]), "],",
             _number(rules.objective_progress(parts)), ",true" if has_check_ins else ",false",
             tail, "]",
@@ -258,10 +274,14 @@ class Encoder:
     ) -> tuple:
         """(objective_id, from_position, cycle_id, team_id, parent_id, status, agreed_id,
         proposal_id, doc): the columns of `okr_objective_versions`, in order."""
-        doc = self.document(objective, closed_at, latest)
+        if latest is None:
+            latest = scorecard.latest_check_ins_by_number(objective)
         kept = self._kept_for(objective)
+        doc = self._document(kept, objective, closed_at, latest)
+        agreed, proposal, status = objective.agreed, objective.proposal, objective.status
+        state = kept.terms_of
+        if not (state and state[0] is agreed and state[1] is proposal and state[2] is status):
+            kept.terms_of = (agreed, proposal, status)
+            kept.terms_keys = (self._terms(agreed), self._terms(negotiated(objective)))
         oid, cid, tid = kept.ids
-        return (
-            oid, position, cid, tid, kept.parent, objective.status.value,
-            self._terms(objective.agreed), self._terms(negotiated(objective)), doc,
-        )
+        return (oid, position, cid, tid, kept.parent, status.value, *kept.terms_keys, doc)
