@@ -21,30 +21,35 @@ def parsed(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def plain(value: Any) -> Any:
-    """Event attribute values as JSON-ready plain values (UUIDs and times as text)."""
+def _text(value: Any, otherwise: Any) -> Any:
+    """A UUID's or a time's text; `otherwise` for any other value."""
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, datetime):
         return stored(value)
     if isinstance(value, date):
         return value.isoformat()
+    return otherwise
+
+
+def plain(value: Any) -> Any:
+    """Event attribute values as JSON-ready plain values (UUIDs and times as text)."""
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
-    return value
+    return _text(value, value)
+
+
+_NOT_TEXT = object()
 
 
 def _plain_scalar(value: Any) -> Any:
     """`plain` for the values JSON has no type of its own for (the encoder asks for them)."""
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return stored(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    text = _text(value, _NOT_TEXT)
+    if text is _NOT_TEXT:
+        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    return text
 
 
 def _compact_json() -> Callable[[Any], str]:
