@@ -32,5 +32,7 @@ def read_models(app: OkrApp) -> list[Projection]:
 NAMES = ("feed", "tree", "check_ins", "negotiation", "approval_audit", "chain", "directory")
 
 
-def projector_for(app: OkrApp, url: str, batch_size: int = 1000) -> Projector:
-    return Projector(app, ReadStore(url), read_models(app), batch_size=batch_size, url=url)
+def projector_for(app: OkrApp, url: str, batch_size: int = 1000, indexes: bool = True) -> Projector:
+    return Projector(
+        app, ReadStore(url), read_models(app), batch_size=batch_size, url=url, indexes=indexes
+    )

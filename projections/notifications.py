@@ -67,6 +67,25 @@ class Decoder:
         self._parse = msgspec.json.Decoder().decode
         self._iso_datetimes = type(transcoder.names.get("datetime_iso")) is DatetimeAsISO
 
+    def _state(self, state: dict[str, Any]) -> Any:
+        """`_walk(state)`, with its UUIDs and times (most of its values) turned in line."""
+        uuids, times = self._uuids, self._iso_datetimes
+        for key, item in state.items():
+            kind = type(item)
+            if kind is dict:
+                if len(item) == 2 and type(data := item.get("_data_")) is str:
+                    name = item.get("_type_")
+                    if name == "uuid_hex" and (found := uuids.get(data)) is not None:
+                        state[key] = found
+                        continue
+                    if name == "datetime_iso" and times:
+                        state[key] = datetime.fromisoformat(data)  # DatetimeAsISO.decode
+                        continue
+                state[key] = self._walk(item)
+            elif kind is list:
+                state[key] = self._walk(item)
+        return self._object(state)
+
     def _walk(self, value: Any) -> Any:
         """`value` as the `json` parser with `_object` as its object hook gives it: each
         dict turned by `_object` after its values."""
@@ -144,7 +163,7 @@ class Decoder:
         cls, class_version = found
         try:
             try:
-                state = self._walk(self._parse(stored.state))
+                state = self._state(self._parse(stored.state))
             except msgspec.DecodeError:
                 state = self._json.decode(bytes(stored.state).decode("utf8"))
         except Exception as e:

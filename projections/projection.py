@@ -60,13 +60,16 @@ class Projection(ABC):
     name: str
     tables: Sequence[str]  # table names, dropped by a rebuild
     schema: Sequence[str]  # CREATE statements (IF NOT EXISTS), portable SQL
+    # CREATE INDEX statements (IF NOT EXISTS) of indexes only reads use, never the folding:
+    # a rebuild makes them once its rows are in (one sort, not an insert per row and index).
+    indexes: Sequence[str] = ()
     rebuilt_with_all = True  # False: rebuilt only when named
     rebuilt_alone = False  # True: a rebuild folds it in a process of its own (the costliest)
     # The layout of its tables and of what their rows hold: a new one remakes them (tracking.py).
     layout = 1
 
-    def create(self, tx: Tx) -> None:
-        for statement in self.schema:
+    def create(self, tx: Tx, indexes: bool = True) -> None:
+        for statement in (*self.schema, *(self.indexes if indexes else ())):
             tx.create(statement)
 
     def drop(self, tx: Tx) -> None:

@@ -69,6 +69,7 @@ def rebuild_in_two(projector: Projector, url: str, progress: Callable[[int], Non
 
     try:
         done = projector.catch_up(progress=folded, batch_size=projector.rebuild_batch_size, names=mine)
+        projector.make_indexes(mine)
         while not helper.finished.wait(0.1):
             report()
         report()
@@ -139,7 +140,7 @@ def main() -> None:
 
     order = json.loads(sys.stdin.read())
     app = OkrApp(order["url"])
-    projector = projector_for(app, order["url"], batch_size=order["batch_size"])
+    projector = projector_for(app, order["url"], batch_size=order["batch_size"], indexes=False)
     projector.rebuild_batch_size = order["rebuild_batch_size"]
 
     def tell(n: int) -> None:
@@ -148,6 +149,7 @@ def main() -> None:
     try:
         with projector.page_cache(REBUILD_PAGE_CACHE_KIB), fewer_collections():
             projector.catch_up(progress=tell, batch_size=order["rebuild_batch_size"], names=order["names"])
+            projector.make_indexes(order["names"])
     finally:
         projector.store.close()
         app.close()

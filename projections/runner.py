@@ -46,9 +46,12 @@ class Projector:
     def __init__(
         self, app: OkrApp, store: ReadStore, projections: Sequence[Projection],
         batch_size: int = 1000, rebuild_batch_size: int = 10_000, url: str | None = None,
+        indexes: bool = True,
     ):
         """`url`, the database's URL, lets a rebuild fold some read models in a process of
-        its own (see `rebuild`); that process makes its read models with `catalog`."""
+        its own (see `rebuild`); that process makes its read models with `catalog`.
+        `indexes=False`: the read models' indexes are left to `make_indexes` (that process
+        makes them once it has folded the log)."""
         self.app = app
         self.store = store
         self.projections = {p.name: p for p in projections}
@@ -61,13 +64,13 @@ class Projector:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self.setup()
+        self.setup(indexes)
 
     # ---- tracking ---------------------------------------------------------------
 
-    def setup(self) -> None:
+    def setup(self, indexes: bool = True) -> None:
         with self.store.transaction() as tx:
-            tracking.settle(tx, self.projections.values())
+            tracking.settle(tx, self.projections.values(), indexes)
 
     def positions(self) -> dict[str, int]:
         with self.store.reading() as tx:
@@ -206,12 +209,21 @@ class Projector:
             for p in chosen:
                 p.drop(tx)
                 p.reset()
-                p.create(tx)
+                p.create(tx, indexes=False)  # made once the rows are in
                 tracking.move(tx, p.name, 0, None)
         with self.page_cache(REBUILD_PAGE_CACHE_KIB), fewer_collections():
             if rebuild.worth_it(self, self.url):
                 return rebuild.rebuild_in_two(self, self.url, progress)
-            return self.catch_up(progress=progress, batch_size=self.rebuild_batch_size)
+            done = self.catch_up(progress=progress, batch_size=self.rebuild_batch_size)
+            self.make_indexes(names)
+            return done
+
+    def make_indexes(self, names: Collection[str]) -> None:
+        """Makes the named read models' indexes that are not there (a rebuild leaves them out
+        until its rows are in; if it was interrupted, the next `setup` makes them)."""
+        with self.store.transaction() as tx:
+            for name in names:
+                self.projections[name].create(tx)
 
     @contextmanager
     def page_cache(self, kib: int) -> Iterator[None]:

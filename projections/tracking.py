@@ -30,9 +30,10 @@ LAYOUTS = (
 SETTLING = 720_415_001
 
 
-def settle(tx: Tx, projections: Iterable[Projection]) -> None:
-    """Creates the tracking tables and every read model's tables, remaking those whose
-    layout changed; one process at a time (several may start at once)."""
+def settle(tx: Tx, projections: Iterable[Projection], indexes: bool = True) -> None:
+    """Creates the tracking tables and every read model's tables (and indexes, unless told
+    not to: a rebuild makes them at its end), remaking those whose layout changed; one
+    process at a time (several may start at once)."""
     if tx.postgres:
         tx.execute("SELECT pg_advisory_xact_lock(?)", (SETTLING,))
     tx.execute(TRACKING)
@@ -45,10 +46,10 @@ def settle(tx: Tx, projections: Iterable[Projection]) -> None:
         ).fetchone() is not None
         layout = row[0] if row else (1 if tracked_before else None)
         if layout == projection.layout:
-            projection.create(tx)  # IF NOT EXISTS: as they are
+            projection.create(tx, indexes)  # IF NOT EXISTS: as they are
         else:
             projection.drop(tx)
-            projection.create(tx)
+            projection.create(tx, indexes)
             if tracked_before:
                 tx.execute(
                     "UPDATE okr_tracking SET position = 0, recorded_at = NULL WHERE projection = ?",

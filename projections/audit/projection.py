@@ -94,6 +94,8 @@ class ApprovalAuditProjection(Projection):
         " position BIGINT PRIMARY KEY, recorded_at TEXT NOT NULL, kind TEXT NOT NULL,"
         " objective_id TEXT NOT NULL, title TEXT, cycle_id TEXT, team_id TEXT, round INTEGER,"
         " actor_id TEXT NOT NULL, comment TEXT)",
+    )
+    indexes = (
         f"CREATE INDEX IF NOT EXISTS {DECISIONS_TABLE}_cycle ON {DECISIONS_TABLE} (cycle_id, position)",
         f"CREATE INDEX IF NOT EXISTS {DECISIONS_TABLE}_team ON {DECISIONS_TABLE} (team_id, position)",
     )

@@ -36,11 +36,13 @@ class CheckInsProjection(Projection):
         " key_result_id TEXT NOT NULL, value DOUBLE PRECISION NOT NULL,"
         " confidence DOUBLE PRECISION NOT NULL, note TEXT NOT NULL, measured_at TEXT NOT NULL,"
         " recorded_at TEXT NOT NULL, actor_id TEXT NOT NULL)",
-        f"CREATE INDEX IF NOT EXISTS {CHECK_INS}_key_result ON {CHECK_INS} (key_result_id, position)",
         f"CREATE TABLE IF NOT EXISTS {CORRECTIONS} ("
         " objective_id TEXT NOT NULL, check_in_id TEXT NOT NULL, position BIGINT NOT NULL,"
         " value DOUBLE PRECISION NOT NULL, reason TEXT NOT NULL, actor_id TEXT NOT NULL,"
         " recorded_at TEXT NOT NULL, PRIMARY KEY (objective_id, check_in_id, position))",
+    )
+    indexes = (
+        f"CREATE INDEX IF NOT EXISTS {CHECK_INS}_key_result ON {CHECK_INS} (key_result_id, position)",
     )
 
     def process(self, tx: Tx, batch: Sequence[Logged]) -> None:

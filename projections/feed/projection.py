@@ -24,6 +24,8 @@ class FeedProjection(Projection):
         " position BIGINT PRIMARY KEY, recorded_at TEXT NOT NULL, type TEXT NOT NULL,"
         " aggregate_id TEXT NOT NULL, version INTEGER NOT NULL, actor_id TEXT,"
         " payload TEXT NOT NULL)",
+    )
+    indexes = (
         "CREATE INDEX IF NOT EXISTS okr_feed_aggregate ON okr_feed (aggregate_id, position)",
         "CREATE INDEX IF NOT EXISTS okr_feed_time ON okr_feed (recorded_at, position)",
     )

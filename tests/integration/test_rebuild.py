@@ -1,6 +1,6 @@
 """A rebuild in two processes (the goal tree here, the other read models in a helper process)
-writes exactly the rows incremental processing wrote, tells its progress as it goes, and
-fails loudly when its helper fails."""
+writes exactly the rows incremental processing wrote, tells its progress as it goes, makes
+the indexes it left out while folding, and fails loudly when its helper fails."""
 
 from __future__ import annotations
 
@@ -9,9 +9,17 @@ from test_projection_crash import build_log, differences, dump
 
 from domain.application import OkrApp
 from projections import rebuild
-from projections.catalog import projector_for
+from projections.catalog import projector_for, read_models
+from projections.store import Tx
 
 pytestmark = pytest.mark.integration
+INDEXES = {"okr_feed_aggregate", "okr_feed_time", "okr_check_ins_key_result"}
+
+
+def index_names(tx: Tx) -> set[str]:
+    if tx.postgres:
+        return {row[0] for row in tx.execute("SELECT indexname FROM pg_indexes").fetchall()}
+    return {row[0] for row in tx.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()}
 
 
 @pytest.fixture
@@ -43,6 +51,8 @@ def test_a_rebuild_in_two_processes_writes_what_incremental_processing_wrote(
         projector.rebuild_batch_size = 100  # several batches on each side
         assert projector.rebuild(progress=told.append) == head
         assert projector.positions() == {name: head for name in projector.projections}
+        with projector.store.reading() as tx:
+            assert INDEXES <= index_names(tx)
     finally:
         projector.store.close()
         app.close()
@@ -70,4 +80,24 @@ def test_a_helper_that_fails_fails_the_rebuild(tmp_path, two_processes, monkeypa
         assert projector.positions()["tree"] == app.head_position()  # this side finished
     finally:
         projector.store.close()
+        app.close()
+
+
+def test_indexes_a_rebuild_left_out_are_made_when_the_read_models_are_next_opened(tmp_path):
+    url = f"sqlite:///{tmp_path / 'okr.db'}"
+    build_log(url, objectives=2, check_ins_each=3)
+    app = OkrApp(url)
+    try:
+        projector = projector_for(app, url, indexes=False)
+        with projector.store.transaction() as tx:  # as a rebuild stopped before its end left them
+            for model in read_models(app):
+                model.drop(tx)
+                model.create(tx, indexes=False)
+            assert not INDEXES & index_names(tx)
+        projector.store.close()
+        reopened = projector_for(app, url)
+        with reopened.store.reading() as tx:
+            assert INDEXES <= index_names(tx)
+        reopened.store.close()
+    finally:
         app.close()
