@@ -34,6 +34,8 @@ from projections.tree.versions import Encoder, fields
 Load = Callable[[UUID, int], Aggregate]
 
 _FREEZE_SQL = sql.members_as_of()
+_TRACKED = "SELECT position FROM okr_tracking WHERE projection = ?"
+HEADS = 200_000  # objectives remembered at most (about 30 MB); beyond, a close asks the table
 _UNKNOWN: Any = object()
 CHECK_IN_RECORDED = "Objective.CheckInRecorded"
 CHECK_IN_CORRECTED = "Objective.CheckInCorrected"
@@ -104,8 +106,11 @@ class TreeProjection(Projection):
     name = "tree"
     tables = sql.TABLES
     schema = sql.SCHEMA
+    indexes = sql.INDEXES
     rebuilt_alone = True
-    layout = 2  # 2: terms in rows of their own; check-ins moved to the `check_ins` read model
+    # 2: terms in rows of their own; check-ins moved to the `check_ins` read model
+    # 3: the versions' key an index made once a rebuild's rows are in
+    layout = 3
 
     def __init__(self, load: Load, cache_size: int = 10_000):
         self._load = load
@@ -119,12 +124,22 @@ class TreeProjection(Projection):
         # Kept objectives' latest check-in of each key result (see `_latest_of`).
         self._latest: dict[int, tuple[Aggregate, int, dict[int, CheckIn]]] = {}
         self._route: dict[str, Any] = {}  # each topic's handler (or None), found once
+        # Each objective's (id, cycle id's number, latest version, agreed?), in the order
+        # drafted, while every one of them is known: this projection folded the log from its
+        # start, batch after batch. A close then finds the objectives to score here, without
+        # asking the versions table (a rebuild makes its index last).
+        self._heads: dict[int, tuple[UUID, int, int, bool]] = {}
+        self._heads_whole = False
+        self._through: int | None = None  # the position folded up to, batch after batch
 
     def reset(self) -> None:
         self._aggregates.clear()
         self._forgot.clear()
         self._latest.clear()
         self._encoder = Encoder()
+        self._heads.clear()
+        self._heads_whole = False
+        self._through = None
 
     def folds_ahead(self, batch: Sequence[Logged]) -> bool:
         # A close writes a version of each scored objective, found among the versions
@@ -132,6 +147,10 @@ class TreeProjection(Projection):
         return not any(logged.type == CYCLE_CLOSED for logged in batch)
 
     def process(self, tx: Tx, batch: Sequence[Logged]) -> None:
+        start = tx.execute(_TRACKED, (self.name,)).fetchone()[0]
+        if start == 0 or start != self._through:  # from the start, or after a gap: another
+            self._heads.clear()                     # projector folded what came between
+            self._heads_whole = start == 0
         work = _Batch(tx, self._encoder)
         route = self._route
         for logged in batch:
@@ -141,6 +160,7 @@ class TreeProjection(Projection):
             if handler is not None:
                 handler(self, work, logged)
         work.flush()
+        self._through = batch[-1].position
 
     # ---- folding ------------------------------------------------------------------
 
@@ -254,6 +274,8 @@ class TreeProjection(Projection):
         if kind == CHECK_IN_RECORDED:  # the only event that adds check-ins
             self._forget(objective, closed_at, latest)
         row = work.version(objective, logged.position, closed_at, latest)
+        if self._heads_whole:
+            self._remember(objective)
         if logged.event.originator_version == 1:  # (objective_id, _, cycle_id, team_id, ...)
             work.add(sql.INSERT_MEMBER, (row[2], row[0], row[3], logged.position))
 
@@ -273,11 +295,28 @@ class TreeProjection(Projection):
     ) -> None:
         """A new version, with its computed score, for each objective with agreed terms."""
         work.flush()
-        rows = work.tx.execute(_FREEZE_SQL, (position, str(cycle_id), position)).fetchall()
-        for objective_id, _, _, _, _, agreed, _, text in rows:
-            if agreed is not None:
-                objective = self._at(UUID(objective_id), fields(text)["version"])
-                work.version(self._whole_enough(objective, closed_at), position, closed_at)
+        if self._heads_whole:
+            number = cycle_id.int
+            scored = [(oid, v) for oid, cycle, v, agreed in self._heads.values() if cycle == number and agreed]
+        else:
+            work.tx.create(sql.VERSIONS_KEY)  # a rebuild makes it last: this query needs it
+            rows = work.tx.execute(_FREEZE_SQL, (position, str(cycle_id), position)).fetchall()
+            scored = [
+                (UUID(objective_id), fields(text)["version"])
+                for objective_id, _, _, _, _, agreed, _, text in rows if agreed is not None
+            ]
+        for objective_id, version in scored:
+            objective = self._at(objective_id, version)
+            work.version(self._whole_enough(objective, closed_at), position, closed_at)
+
+    def _remember(self, objective: Aggregate) -> None:
+        heads = self._heads
+        heads[objective.id.int] = (
+            objective.id, objective.cycle_id.int, objective.version, objective.agreed is not None,
+        )
+        if len(heads) > HEADS:
+            heads.clear()
+            self._heads_whole = False
 
     def _team(self, work: _Batch, logged: Logged) -> None:
         event = logged.event

@@ -101,3 +101,37 @@ def test_indexes_a_rebuild_left_out_are_made_when_the_read_models_are_next_opene
         reopened.store.close()
     finally:
         app.close()
+
+
+@pytest.mark.parametrize("indexes", [True, False], ids=["indexed", "index-left-out"])
+def test_a_close_folded_after_a_restart_scores_what_an_unbroken_fold_scored(shared_store_url, indexes):
+    """An unbroken fold finds the objectives to score at a close in memory; one that started
+    mid-log (a restart) asks the versions table, making its index if a rebuild left it out."""
+    url = shared_store_url
+    head = build_log(url, objectives=6, check_ins_each=12).head
+    app = OkrApp(url)
+    close = next(
+        n.id for n in app.recorder.select_notifications(start=1, limit=head) if n.topic == "okr:Cycle.Closed"
+    )
+    first = projector_for(app, url, batch_size=5)
+    try:
+        first.rebuild(names=["tree"])
+        unbroken = dump(url)["okr_objective_versions"]
+        assert any(row[1] == close for row in unbroken[2]), "the close wrote scored versions"
+        with first.store.transaction() as tx:
+            tree = first.projections["tree"]
+            tree.drop(tx)
+            tree.create(tx, indexes=False)
+            tx.execute("UPDATE okr_tracking SET position = 0, recorded_at = NULL WHERE projection = 'tree'")
+        first.catch_up(until=close - 1, names=["tree"])
+    finally:
+        first.store.close()
+    restarted = projector_for(app, url, batch_size=5, indexes=indexes)
+    try:
+        restarted.catch_up(names=["tree"])
+        assert dump(url)["okr_objective_versions"] == unbroken
+        with restarted.store.reading() as tx:
+            assert "okr_objective_versions_key" in index_names(tx)
+    finally:
+        restarted.store.close()
+        app.close()
