@@ -200,6 +200,27 @@ class Postgres:
         )
         shutil.rmtree(self.base, ignore_errors=True)
 
+    def cpu_seconds(self) -> float:
+        """Processor seconds the server has used so far: the postmaster, its live backends,
+        and the backends it has reaped (Linux's /proc)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        postmaster = int((self.base / "data" / "postmaster.pid").read_text().split()[0])
+
+        def times(pid: int) -> tuple[int, list[int]]:  # (parent pid, utime stime cutime cstime)
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return int(fields[1]), [int(f) for f in fields[11:15]]
+
+        total = sum(times(postmaster)[1])
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    parent, used = times(int(entry.name))
+                except (OSError, IndexError, ValueError):
+                    continue  # gone meanwhile
+                if parent == postmaster:
+                    total += used[0] + used[1]
+        return total / tick
+
     def url(self, dbname: str) -> str:
         return (
             f"postgresql://{quote(self.user, safe='')}:{quote(self.password, safe='')}"

@@ -23,6 +23,9 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import resolve_topic
 
 from projections.projection import Logged
+from projections.timefmt import Moment
+
+decoded_time = Moment.decoded
 
 _NESTED = (dict, list)
 
@@ -79,7 +82,7 @@ class Decoder:
                         state[key] = found
                         continue
                     if name == "datetime_iso" and times:
-                        state[key] = datetime.fromisoformat(data)  # DatetimeAsISO.decode
+                        state[key] = decoded_time(data)  # DatetimeAsISO.decode
                         continue
                 state[key] = self._walk(item)
             elif kind is list:
@@ -99,7 +102,7 @@ class Decoder:
                         found = self._uuids.get(data)
                         return found if found is not None else self._object(value)
                     if name == "datetime_iso" and self._iso_datetimes:
-                        return datetime.fromisoformat(data)  # DatetimeAsISO.decode
+                        return decoded_time(data)  # DatetimeAsISO.decode
                 if type(data) in _NESTED:
                     value["_data_"] = self._walk(data)
                 return self._object(value)
