@@ -22,7 +22,7 @@ class Ledger:
     def __init__(self, settings: Settings, clock: Clock | None = None, app: OkrApp | None = None):
         self.settings = settings
         self.app = app or OkrApp(settings.database_url, clock=clock)
-        self.store = ReadStore(settings.database_url)
+        self.store = ReadStore(settings.database_url, writers=self.app.write_lock)
         self.projector = Projector(self.app, self.store, read_models(self.app))
         self.tokens = Tokens(self.store)
         self.limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst)

@@ -73,10 +73,10 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
         self._last_time: datetime | None = None
         # One writer at a time per process: the time stamped on a command and the order its
         # events enter the log then agree, so recorded time never decreases along the log.
-        self._write_lock = threading.RLock()
+        self.write_lock = threading.RLock()
         # Called with the position of each command's last event, e.g. to wake projections.
         self.on_recorded: list[Callable[[int], None]] = []
-        self._committer = GroupCommitter(self.save, self.now, self._write_lock, self._forget_time)
+        self._committer = GroupCommitter(self.save, self.now, self.write_lock, self._forget_time)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

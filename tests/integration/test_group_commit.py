@@ -49,7 +49,7 @@ def run_together(app, calls) -> list[object]:
             outcomes[i] = e
 
     threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    with app._write_lock:
+    with app.write_lock:
         for t in threads:
             t.start()
         deadline = time.monotonic() + 10
