@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
+import anyio.to_thread
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
@@ -31,7 +32,7 @@ def ledger_of(state: State) -> Ledger:
     return state.ledger
 
 
-def caller_of(request: Request, state: State) -> Caller:
+async def caller_of(request: Request, state: State) -> Caller:
     header = request.headers.get("authorization")
     if not header:
         raise Unauthorized("send `Authorization: Bearer <token>`; every route needs a token")
@@ -44,7 +45,12 @@ def caller_of(request: Request, state: State) -> Caller:
     if admin is not None and Tokens.same(token, admin):
         caller = Caller(ledger.admin_id, None)
     else:
-        owner = ledger.tokens.resolve(token)
+        if ledger.store.postgres:  # a round trip to the server: not on the event loop
+            owner = await anyio.to_thread.run_sync(ledger.tokens.resolve, token)
+        else:
+            # One indexed read of the local file, which a reader never waits for (WAL): a
+            # hop to a worker thread and back would cost more than the read itself.
+            owner = ledger.tokens.resolve(token)
         if owner is None:
             raise Unauthorized("the token is unknown or revoked: ask an administrator for a new one")
         caller = Caller(owner.user_id, owner.token_id)
@@ -118,7 +124,7 @@ def read_moment(
 
 DEPENDENCIES = {
     "ledger": Provide(ledger_of, sync_to_thread=False),
-    "caller": Provide(caller_of, sync_to_thread=True),
+    "caller": Provide(caller_of),
     "expected": Provide(expected_version, sync_to_thread=False),
     "key": Provide(idempotency_key, sync_to_thread=False),
     "position": Provide(read_position, sync_to_thread=True),

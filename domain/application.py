@@ -113,18 +113,28 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
     def head_position(self) -> int:
         return self.recorder.max_notification_id() or 0
 
-    def _load(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
+    def _load(self, cls: type[A], aggregate_id: UUID, what: str, copy: bool = True) -> A:
+        """The aggregate, to change: a copy of the cached one, which a refused command
+        leaves as it was. (`_look` for one only looked at.)"""
         try:
-            aggregate = self.repository.get(aggregate_id, projector_func=replay)
+            aggregate = self.repository.get(
+                aggregate_id, projector_func=replay, deepcopy_from_cache=copy
+            )
         except AggregateNotFoundError:
             raise NotFound(f"no {what} with id {aggregate_id}") from None
         if not isinstance(aggregate, cls):
             raise NotFound(f"no {what} with id {aggregate_id}")
         return aggregate
 
+    def _look(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
+        """The aggregate, only to look at (a cycle's dates, a team's lead): the cached one
+        itself, not copied. Nothing changes a cached aggregate but the library's fast-forward
+        (when another process appended to it), and commands are decided one at a time."""
+        return self._load(cls, aggregate_id, what, copy=False)
+
     def _exists(self, aggregate_id: UUID) -> bool:
         try:
-            self.repository.get(aggregate_id, projector_func=replay)
+            self.repository.get(aggregate_id, projector_func=replay, deepcopy_from_cache=False)
         except AggregateNotFoundError:
             return False
         return True
@@ -182,7 +192,9 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
 
     def _receipt(self, actor_id: UUID, key: str, name: str) -> Recorded | None:
         try:
-            receipt = self.repository.get(receipt_id(actor_id, key), projector_func=replay)
+            receipt = self.repository.get(
+                receipt_id(actor_id, key), projector_func=replay, deepcopy_from_cache=False
+            )
         except AggregateNotFoundError:
             return None
         if receipt.command != name:
@@ -218,7 +230,7 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
 
     def is_admin(self, user_id: UUID) -> bool:
         try:
-            return self._load(User, user_id, "user").admin
+            return self._look(User, user_id, "user").admin
         except NotFound:
             return False
 
@@ -231,7 +243,7 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
 
     def standing(self, actor_id: UUID, team_id: UUID) -> Standing:
         """The roles `actor_id` holds for the team `team_id`, from the Team and User aggregates."""
-        team = self._load(Team, team_id, "team")
+        team = self._look(Team, team_id, "team")
         admin = self.is_admin(actor_id)
         roles = set()
         if admin:
@@ -243,21 +255,21 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
         if team.parent_id is None:
             if admin:
                 roles.add(Role.APPROVER)
-        elif self._load(Team, team.parent_id, "team").lead_id == actor_id:
+        elif self._look(Team, team.parent_id, "team").lead_id == actor_id:
             roles.add(Role.APPROVER)
         return Standing(actor_id=actor_id, roles=frozenset(roles))
 
     def approver_of(self, team_id: UUID) -> UUID | None:
         """The lead of the parent team; None for the root team (whose approver is an admin)."""
-        team = self._load(Team, team_id, "team")
+        team = self._look(Team, team_id, "team")
         if team.parent_id is None:
             return None
-        return self._load(Team, team.parent_id, "team").lead_id
+        return self._look(Team, team.parent_id, "team").lead_id
 
     def _ancestors(self, team_id: UUID) -> list[UUID]:
         seen: list[UUID] = []
-        team = self._load(Team, team_id, "team")
+        team = self._look(Team, team_id, "team")
         while team.parent_id is not None and team.parent_id not in seen:
             seen.append(team.parent_id)
-            team = self._load(Team, team.parent_id, "team")
+            team = self._look(Team, team.parent_id, "team")
         return seen

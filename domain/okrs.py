@@ -34,7 +34,7 @@ class OkrCases:
         def work(now: datetime):
             objective = self._load(Objective, objective_id, "objective")
             self._check_version(objective, expected_version)
-            cycle = self._load(Cycle, objective.cycle_id, "cycle")
+            cycle = self._look(Cycle, objective.cycle_id, "cycle")
             if cycle.is_closed and not after_close:
                 raise InvalidTransition(
                     f"cycle {cycle.name!r} is closed: its objectives can no longer be "
@@ -49,7 +49,7 @@ class OkrCases:
         """An objective aligns to an objective of the same cycle owned by a higher team."""
         if parent_id is None:
             return
-        parent = self._load(Objective, parent_id, "parent objective")
+        parent = self._look(Objective, parent_id, "parent objective")
         if parent.cycle_id != cycle_id:
             raise InvalidValue("parent_id: the parent objective belongs to another cycle")
         if parent.team_id not in self._ancestors(team_id):

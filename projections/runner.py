@@ -30,6 +30,7 @@ from projections.projection import Logged, Projection
 from projections.store import Deferred, ReadStore, Tx, Unsettled
 
 REBUILD_PAGE_CACHE_KIB = 64 * 1024
+GATHER_SECONDS = 0.02  # the pause between rounds while events keep coming
 
 class ProjectionTimeout(Exception):
     """Raised when the read models did not reach a position within the time allowed."""
@@ -61,6 +62,7 @@ class Projector:
         self._log = Log(app)
         self._reached = threading.Condition()
         self._wake = threading.Event()
+        self._hurry = threading.Event()  # a reader waits for a position
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -260,6 +262,11 @@ class Projector:
                 self._wake.clear()
                 try:
                     if self.catch_up():
+                        # Under a stream of writes, let the next events gather a moment, so
+                        # one round folds many: each costs every read model a transaction.
+                        # A reader waiting for a position cuts it short.
+                        self._hurry.wait(GATHER_SECONDS)
+                        self._hurry.clear()
                         continue
                 except Exception:  # a dropped connection: the next round retries
                     time.sleep(poll_seconds)
@@ -270,6 +277,7 @@ class Projector:
 
     def stop(self) -> None:
         self._stop.set()
+        self._hurry.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
@@ -286,6 +294,7 @@ class Projector:
             if self._thread is None:
                 self.catch_up(until=position)
             else:
+                self._hurry.set()
                 self.wake()
                 with self._reached:
                     self._reached.wait(min(remaining, 0.05))
