@@ -12,8 +12,12 @@ from api.deps import DEPENDENCIES
 from api.errors import exception_handlers
 from api.ledger import Ledger
 from api.routes import ROUTES
+from api.schemas import common, cycles, events, north_star, objectives, reads, teams, users
+from api.schemas.examples import add_examples, structs
 from api.settings import Settings
 from domain.application import Clock
+
+SCHEMA_MODULES = (common, cycles, events, north_star, objectives, reads, teams, users)
 
 DESCRIPTION = """\
 okr-ledger records every objective change, every step of an approval negotiation and every
@@ -32,7 +36,7 @@ def create_app(
 ) -> Litestar:
     settings = settings or Settings.from_env()
     ledger = ledger or Ledger(settings, clock=clock)
-    return Litestar(
+    app = Litestar(
         route_handlers=ROUTES,
         dependencies=DEPENDENCIES,
         exception_handlers=exception_handlers(),
@@ -49,3 +53,5 @@ def create_app(
             security=[{"bearer": []}],
         ),
     )
+    add_examples(app.openapi_schema, structs(SCHEMA_MODULES))
+    return app
