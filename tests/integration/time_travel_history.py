@@ -310,6 +310,8 @@ class History:
         ))
 
     def _cycle(self, name: str, fits: Callable[[Cycle], bool]):
+        if not self.cycles:  # every plan so far was refused: no cycle to act on
+            return False
         fitting = [c for c in self.cycles if fits(self.get(c))]
         if not fitting and not self.now_and_then("no cycle fits: try one anyway?"):
             return False
