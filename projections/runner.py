@@ -32,6 +32,7 @@ from projections.store import Deferred, ReadStore, Tx, Unsettled
 REBUILD_PAGE_CACHE_KIB = 64 * 1024
 GATHER_SECONDS = 0.02  # the pause between rounds while events keep coming
 
+
 class ProjectionTimeout(Exception):
     """Raised when the read models did not reach a position within the time allowed."""
 

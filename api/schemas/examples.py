@@ -34,6 +34,7 @@ BY_NAME: dict[str, Any] = {
     "token": "okr_0b6c7c4e3f0a4c1e9a570d2b1f7e9a11_dGhpcyBpcyBhbiBleGFtcGxl",
     "payload": {"comment": "Looks right"}, "flags": [],
 }
+KEY_RESULT = "Weekly active teams"
 BY_STRUCT_FIELD: dict[tuple[str, str], Any] = {
     ("KeyResultView", "kind"): "metric", ("KeyResultTermsView", "kind"): "metric",
     ("CycleCreate", "name"): "2026-Q1", ("CycleView", "name"): "2026-Q1",
@@ -42,10 +43,10 @@ BY_STRUCT_FIELD: dict[tuple[str, str], Any] = {
     ("NegotiationResponseView", "kind"): "countered", ("TargetStepView", "kind"): "countered",
     ("RoundView", "outcome"): "approved", ("RoundView", "awaiting"): "approver",
     ("RoundView", "duration"): "P2DT4H",
+    **{(struct, "title"): KEY_RESULT for struct in (
+        "KeyResultCreate", "KeyResultPatch", "KeyResultView", "KeyResultTermsView",
+    )},
 }
-KEY_RESULT = "Weekly active teams"
-for _struct_name in ("KeyResultCreate", "KeyResultPatch", "KeyResultView", "KeyResultTermsView"):
-    BY_STRUCT_FIELD[(_struct_name, "title")] = KEY_RESULT
 # Whole examples where filling in every field would mix shapes the domain keeps apart.
 WHOLE: dict[str, dict[str, Any]] = {
     "KeyResultCreate": {"title": KEY_RESULT, "unit": "teams", "baseline": 10.0, "target": 60.0, "weight": 1.0},
@@ -108,14 +109,17 @@ def _value(t: mi.Type, name: str, hint: Any, seen: tuple[type, ...]) -> Any:
     return None
 
 
+# The Python type a hint must have to stand for a value of each msgspec type.
+_HINT_KINDS: dict[type, type | tuple[type, ...]] = {
+    mi.StrType: str, mi.FloatType: (int, float), mi.IntType: int, mi.DateType: str,
+    mi.LiteralType: (str, int), mi.ListType: list, mi.DictType: dict, mi.EnumType: str,
+    mi.TimeDeltaType: str,
+}
+
+
 def _fits(hint: Any, t: mi.Type) -> bool:
     """Whether a hint is of the field's kind (`kind` is text here, a number there)."""
-    kinds = {
-        mi.StrType: str, mi.FloatType: (int, float), mi.IntType: int, mi.DateType: str,
-        mi.LiteralType: (str, int), mi.ListType: list, mi.DictType: dict, mi.EnumType: str,
-        mi.TimeDeltaType: str,
-    }
-    wanted = kinds.get(type(t))
+    wanted = _HINT_KINDS.get(type(t))
     if wanted is None or not isinstance(hint, wanted):
         return False
     if isinstance(t, mi.LiteralType):
@@ -143,4 +147,3 @@ def add_examples(document: OpenAPI, types: dict[str, type[msgspec.Struct]]) -> N
         struct = types.get(name)
         if struct is not None and not schema.examples:
             schema.examples = [example(struct)]
-

@@ -25,6 +25,7 @@ from eventsourcing.domain import Aggregate
 
 from domain import scorecard
 from domain.values import CheckIn
+from projections import tracking
 from projections.projection import Logged, Projection
 from projections.store import Tx
 from projections.timefmt import parsed, stored
@@ -34,7 +35,6 @@ from projections.tree.versions import Encoder, fields
 Load = Callable[[UUID, int], Aggregate]
 
 _FREEZE_SQL = sql.members_as_of()
-_TRACKED = "SELECT position FROM okr_tracking WHERE projection = ?"
 HEADS = 200_000  # objectives remembered at most (about 30 MB); beyond, a close asks the table
 _UNKNOWN: Any = object()
 CHECK_IN_RECORDED = "Objective.CheckInRecorded"
@@ -147,7 +147,7 @@ class TreeProjection(Projection):
         return not any(logged.type == CYCLE_CLOSED for logged in batch)
 
     def process(self, tx: Tx, batch: Sequence[Logged]) -> None:
-        start = tx.execute(_TRACKED, (self.name,)).fetchone()[0]
+        start, _ = tracking.tracked(tx, self.name)
         if start == 0 or start != self._through:  # from the start, or after a gap: another
             self._heads.clear()                     # projector folded what came between
             self._heads_whole = start == 0
@@ -297,7 +297,10 @@ class TreeProjection(Projection):
         work.flush()
         if self._heads_whole:
             number = cycle_id.int
-            scored = [(oid, v) for oid, cycle, v, agreed in self._heads.values() if cycle == number and agreed]
+            scored = [
+                (oid, version) for oid, cycle, version, agreed in self._heads.values()
+                if cycle == number and agreed
+            ]
         else:
             work.tx.create(sql.VERSIONS_KEY)  # a rebuild makes it last: this query needs it
             rows = work.tx.execute(_FREEZE_SQL, (position, str(cycle_id), position)).fetchall()
