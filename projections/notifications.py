@@ -22,6 +22,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import resolve_topic
 
+from projections.plans import Plan, Refused, plan_for
 from projections.projection import Logged
 from projections.timefmt import Moment
 
@@ -65,7 +66,9 @@ class Decoder:
         self._uuids: dict[str, UUID] = {}
         # by UUID.int (hashed far quicker than a UUID), or by the text the store keeps
         self._originators: dict[int | str, UUID] = {}
-        self._classes: dict[str, tuple[type, int]] = {}  # by topic: the class, its version
+        # by topic: the class, its version, its decoding plan if it has one
+        self._classes: dict[str, tuple[type, int, Plan | None]] = {}
+        self._last_time: tuple[str, datetime] = ("", datetime.min)
         self._json = json.JSONDecoder(object_hook=self._object)
         self._parse = msgspec.json.Decoder().decode
         self._iso_datetimes = type(transcoder.names.get("datetime_iso")) is DatetimeAsISO
@@ -114,17 +117,29 @@ class Decoder:
             return [self._walk(item) if type(item) in _NESTED else item for item in value]
         return value
 
+    def _uuid(self, data: str) -> UUID:
+        found = self._uuids.get(data)
+        if found is None:
+            if len(self._uuids) >= 100_000:
+                self._uuids.clear()
+            found = self._uuids[data] = Id(data)
+        return found
+
+    def _moment(self, text: str) -> datetime:
+        # A check-in measured when it was recorded has the same text twice.
+        last_text, last = self._last_time
+        if text == last_text:
+            return last
+        moment = decoded_time(text)
+        self._last_time = (text, moment)
+        return moment
+
     def _object(self, d: dict[str, Any]) -> Any:
         # JSONTranscoder._decode_obj, with UUIDs memoised
         if len(d) == 2 and "_type_" in d and "_data_" in d:
             name, data = d["_type_"], d["_data_"]
             if name == "uuid_hex":
-                found = self._uuids.get(data)
-                if found is None:
-                    if len(self._uuids) >= 100_000:
-                        self._uuids.clear()
-                    found = self._uuids[data] = Id(data)
-                return found
+                return self._uuid(data)
             try:
                 transcoding = self._names[name]
             except KeyError:
@@ -162,13 +177,21 @@ class Decoder:
         found = self._classes.get(topic)
         if found is None:
             cls = resolve_topic(topic)
-            found = self._classes[topic] = (cls, getattr(cls, "class_version", 1))
-        cls, class_version = found
-        try:
+            plan = plan_for(cls, self._uuid, self._moment) if self._iso_datetimes else None
+            found = self._classes[topic] = (cls, getattr(cls, "class_version", 1), plan)
+        cls, class_version, plan = found
+        state = None
+        if plan is not None:
             try:
-                state = self._state(self._parse(stored.state))
-            except msgspec.DecodeError:
-                state = self._json.decode(bytes(stored.state).decode("utf8"))
+                state = plan(stored.state)
+            except Refused:
+                pass  # not as the plan expects: decoded the general way
+        try:
+            if state is None:
+                try:
+                    state = self._state(self._parse(stored.state))
+                except msgspec.DecodeError:
+                    state = self._json.decode(bytes(stored.state).decode("utf8"))
         except Exception as e:
             raise MapperDeserialisationError(
                 f"Failed to deserialise state of stored event with topic '{stored.topic}', "
