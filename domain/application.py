@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, TypeVar
 from uuid import UUID, uuid5
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
+from eventsourcing.utils import strtobool
 
 from domain.committer import Command, GroupCommitter
 from domain.event_store import fail_fast, seal
@@ -20,6 +21,7 @@ from domain.okrs import OkrCases
 from domain.organisation import OrganisationCases
 from domain.persistence import database_url, environment_for
 from domain.receipt import Receipt, receipt_id
+from domain.repository import FollowingRepository
 from domain.team import Team
 from domain.transcodings import DateAsISO
 from domain.user import User
@@ -49,11 +51,12 @@ def replay(aggregate: Aggregate | None, events) -> Aggregate | None:
     return aggregate
 
 
-# Aggregates a command loads are kept between commands and brought up to date with only the
-# events stored since (from any process), then copied for the command, so a refused command
-# leaves the kept one untouched.
-CACHE_ENV = {"AGGREGATE_CACHE_MAXSIZE": "5000", "AGGREGATE_CACHE_FASTFORWARD": "y",
-             "DEEPCOPY_FROM_AGGREGATE_CACHE": "y"}
+# Aggregates a command loads are kept between commands, then copied for the command, so a
+# refused command leaves the kept one untouched. They are not brought up to date on each
+# load (the library's AGGREGATE_CACHE_FASTFORWARD, a query per load): the repository checks
+# the log once per command group and forgets what other processes changed since
+# (domain/repository.py says why that misses nothing).
+CACHE_ENV = {"AGGREGATE_CACHE_MAXSIZE": "5000", "DEEPCOPY_FROM_AGGREGATE_CACHE": "y"}
 
 
 def system_clock() -> datetime:
@@ -76,7 +79,31 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
         self.write_lock = threading.RLock()
         # Called with the position of each command's last event, e.g. to wake projections.
         self.on_recorded: list[Callable[[int], None]] = []
-        self._committer = GroupCommitter(self.save, self.now, self.write_lock, self._forget_time)
+        self._committer = GroupCommitter(
+            self.save, self.now, self.write_lock, self.repository.refresh, self._after_conflict
+        )
+
+    @property
+    def repository(self) -> FollowingRepository:
+        return self._repository  # type: ignore[return-value]
+
+    def construct_repository(self) -> FollowingRepository:
+        maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        return FollowingRepository(
+            self.recorder, event_store=self.events, snapshot_store=self.snapshots,
+            cache_maxsize=int(maxsize) if maxsize else None,
+            deepcopy_from_cache=strtobool(self.env.get(self.DEEPCOPY_FROM_AGGREGATE_CACHE, "y")),
+        )
+
+    def _record(self, processing_event: ProcessingEvent) -> list[Recording]:
+        # The library's, except that the saved aggregates enter the cache through the
+        # repository, which also learns the positions they bring it up to.
+        recordings = self.events.put(
+            processing_event.events, tracking=processing_event.tracking,
+            **processing_event.saved_kwargs,
+        )
+        self.repository.saved(recordings, processing_event.aggregates)
+        return recordings
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -106,8 +133,10 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
         [notification] = self.recorder.select_notifications(start=head, limit=1)
         return self.mapper.to_domain_event(notification).timestamp
 
-    def _forget_time(self) -> None:
-        # Another process appended: read the head's time again before stamping.
+    def _after_conflict(self) -> None:
+        # Another process appended to an aggregate of ours: forget what it changed, and read
+        # the head's time again before stamping.
+        self.repository.refresh()
         self._last_time = None
 
     def head_position(self) -> int:
@@ -128,8 +157,8 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
 
     def _look(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         """The aggregate, only to look at (a cycle's dates, a team's lead): the cached one
-        itself, not copied. Nothing changes a cached aggregate but the library's fast-forward
-        (when another process appended to it), and commands are decided one at a time."""
+        itself, not copied. Nothing changes a cached aggregate: what another process changed
+        is forgotten and read again, what a command saves replaces it."""
         return self._load(cls, aggregate_id, what, copy=False)
 
     def _exists(self, aggregate_id: UUID) -> bool:
@@ -157,10 +186,11 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
         def decide(now: datetime) -> list[Aggregate]:
             replayed.clear()
             primary_of.clear()
-            if key is not None and (previous := self._receipt(actor_id, key, name)) is not None:
-                replayed.append(previous)
-                return []
-            primary, *others = work(now)
+            with self.repository.deciding():
+                if key is not None and (previous := self._receipt(actor_id, key, name)) is not None:
+                    replayed.append(previous)
+                    return []
+                primary, *others = work(now)
             primary_of.append(primary)
             to_save = [primary, *others]
             if key is not None:

@@ -3,12 +3,14 @@ one transaction, so concurrent writers share one database commit (one fsync) ins
 queueing for one each. Each caller still gets its own result or its own error.
 
 The first caller to find no commit under way leads: it takes every command queued so far,
-runs each one's decision (`work(now)`) in arrival order, and saves all their aggregates
-with a single `save()`. A command whose decision touches an aggregate an earlier command
-of the same group already changed is decided again after that group is saved, against the
-saved state, so two commands never write from the same stale version. If the shared save
-fails (another process appended to one of the aggregates first), each command is decided
-and saved again on its own, so one conflict costs nobody else their write.
+has the cache forget what other processes changed since the last group (one look at the
+log for the whole group), runs each one's decision (`work(now)`) in arrival order, and
+saves all their aggregates with a single `save()`. A command whose decision touches an
+aggregate an earlier command of the same group already changed is decided again after that
+group is saved, against the saved state, so two commands never write from the same stale
+version. If the shared save fails (another process appended to one of the aggregates
+first), the cache is refreshed and each command is decided and saved again on its own, so
+one conflict costs nobody else their write.
 """
 
 from __future__ import annotations
@@ -45,10 +47,15 @@ class Command:
 
 class GroupCommitter:
     def __init__(self, save: Callable[..., list[Any]], now: Callable[[], datetime],
-                 lock: threading.RLock, on_conflict: Callable[[], None]):
+                 lock: threading.RLock, refresh: Callable[[], None],
+                 on_conflict: Callable[[], None]):
         self._save = save
         self._now = now
         self._write_lock = lock
+        # Brings the cached aggregates up to date with what other processes appended; the
+        # group's decisions load from that cache without checking the log each (and
+        # `on_conflict` refreshes before a command is decided again).
+        self._refresh = refresh
         self._on_conflict = on_conflict
         self._queue: list[Command] = []
         self._queue_lock = threading.Lock()
@@ -87,6 +94,12 @@ class GroupCommitter:
                     raise
 
     def _commit(self, group: list[Command]) -> None:
+        try:
+            self._refresh()
+        except Exception as e:  # the database is out of reach
+            for command in group:
+                command.fail(e)
+            return
         decided: list[Command] = []
         touched: set[UUID] = set()
         for n, command in enumerate(group):
@@ -130,7 +143,12 @@ class GroupCommitter:
         try:
             recordings = self._save(*[a for c in decided for a in c.aggregates])
         except IntegrityError:
-            self._on_conflict()
+            try:
+                self._on_conflict()
+            except Exception as e:
+                for command in decided:
+                    command.fail(e)
+                return
             if len(decided) == 1:
                 decided[0].fail(IntegrityError())
                 return
