@@ -60,6 +60,13 @@ class Projector:
         self.batch_size = batch_size
         self.rebuild_batch_size = max(batch_size, rebuild_batch_size)
         self.url = url
+        # Reading the next batch in a thread while this one is folded pays while the reader
+        # waits for PostgreSQL's answer (the interpreter lock is free meanwhile). Reading
+        # SQLite is mostly decoding, which needs that lock: the two threads only take turns
+        # at it, which costs more than reading in line. A rebuild of 1M events in two
+        # processes measured 21.9k-23.9k events/s in line against 19-20k with read-ahead on
+        # SQLite, and 17.4k in line against 20.7k with read-ahead on PostgreSQL.
+        self.read_ahead = True
         self._log = Log(app)
         self._reached = threading.Condition()
         self._wake = threading.Event()
@@ -120,7 +127,7 @@ class Projector:
                 if not batch:
                     break
                 last = batch[-1]
-                if last.position < head:  # the next batch, read while this one is applied
+                if last.position < head and self.read_ahead:  # read while this one is applied
                     ahead.read(last.position, last.recorded_at, min(size, head - last.position), head)
                 self._apply(start, batch, tracked)
                 done += len(batch)
