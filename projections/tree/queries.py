@@ -16,7 +16,7 @@ from projections.store import Tx
 from projections.timefmt import parsed
 from projections.tree import tables
 from projections.tree.documents import (
-    Draft, known_terms, nest, objective_row, parsed_terms, team_and_below,
+    known_terms, nest, objective_row, parsed_terms, team_and_below,
 )
 from projections.tree.versions import fields
 from projections.tree.rows import CycleRow, GoalTree, ObjectiveRow, TeamRow
@@ -106,12 +106,15 @@ def goal_tree(
     expected = rules.expected_progress(cycle.starts_on, cycle.ends_on, now)
     names = {str(t.id): t.name for t in teams.values()}
     known = terms_of(tx, rows)
-    drafts = [
-        Draft(version, known, names.get(version[2]), cycle, now, expected) for version in rows
+    objectives = [
+        objective_row(
+            version, terms=known, team_name=names.get(version[2]), cycle=cycle, now=now,
+            expected=expected,
+        ) for version in rows
     ]
     return GoalTree(
         position=position, cycle=cycle, north_star=north_star_at(tx, position),
-        team_id=team_id, roots=nest(drafts, Draft.row),
+        team_id=team_id, roots=nest(objectives),
     )
 
 

@@ -1,10 +1,18 @@
-"""What the goal-tree read model answers with: frozen rows the API layer converts as it likes."""
+"""What the goal-tree read model answers with: frozen rows, each laid out field for field like
+its view in `api/schemas/reads.py`, so that the API can answer a tree's rows as they are.
+
+They are msgspec Structs rather than dataclasses: a read of a thousand objectives makes
+thousands of them, and a Struct is made several times faster than a frozen dataclass.
+Those made by the thousand hold no reference cycles, so the garbage collector need not
+track them (`gc=False`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
+
+import msgspec
 
 from domain.values import (
     Band, CycleState, Direction, Health, KeyResultKind, ObjectiveKind, ObjectiveStatus,
@@ -12,13 +20,12 @@ from domain.values import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class KeyResultRow:
+class KeyResultRow(msgspec.Struct, frozen=True, gc=False):
     """A key result of the terms in force, with what its check-ins add up to."""
 
     id: UUID
-    kind: KeyResultKind
     title: str
+    kind: KeyResultKind
     unit: str
     baseline: float | None
     target: float | None
@@ -29,14 +36,12 @@ class KeyResultRow:
     progress: float
 
 
-@dataclass(frozen=True, slots=True)
-class CounterTarget:
+class CounterTarget(msgspec.Struct, frozen=True, gc=False):
     key_result_id: UUID
     target: float
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectiveRow:
+class ObjectiveRow(msgspec.Struct, frozen=True, gc=False):
     """One objective as it stood at `position` (the state after exactly that prefix of the log).
 
     `title`, `kind`, `parent_id` and `key_results` are the terms in force: the agreed ones
@@ -74,14 +79,12 @@ class ObjectiveRow:
     carried_into_id: UUID | None
 
 
-@dataclass(frozen=True, slots=True)
-class TreeNode:
+class TreeNode(msgspec.Struct, frozen=True, gc=False):
     objective: ObjectiveRow
     children: tuple[TreeNode, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class CycleRow:
+class CycleRow(msgspec.Struct, frozen=True):
     id: UUID
     name: str
     starts_on: date
@@ -90,16 +93,14 @@ class CycleRow:
     closed_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class TeamRow:
+class TeamRow(msgspec.Struct, frozen=True):
     id: UUID
     name: str
     parent_id: UUID | None
     lead_id: UUID
 
 
-@dataclass(frozen=True, slots=True)
-class GoalTree:
+class GoalTree(msgspec.Struct, frozen=True):
     """A cycle's aligned objectives at `position`, nested by parent links.
 
     Roots are the objectives without a parent or whose parent is not in the answer

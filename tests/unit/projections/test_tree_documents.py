@@ -7,8 +7,10 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
+import msgspec
 import pytest
 
+from api.schemas.reads import GoalTreeView
 from domain import rules, scorecard
 from domain.objective import Objective
 from domain.values import (
@@ -16,7 +18,7 @@ from domain.values import (
 )
 from projections.tree import documents
 from projections.tree.documents import document, nest, team_and_below
-from projections.tree.rows import CycleRow, TeamRow
+from projections.tree.rows import CycleRow, GoalTree, TeamRow
 from projections.tree.versions import Encoder, measures
 
 pytestmark = pytest.mark.unit
@@ -184,3 +186,59 @@ def test_a_team_subtree_follows_parent_links_downwards_only():
     assert team_and_below(teams, product) == {product, web}
     assert team_and_below(teams, company) == {company, product, web, sales}
     assert team_and_below(teams, web) == {web}
+
+
+def test_a_tree_of_rows_encodes_exactly_as_the_view_the_api_documents():
+    # The API answers the rows as they are: field for field, they must read as GoalTreeView.
+    active = cycle(CycleState.ACTIVE)
+    top = approved()
+    top.record_check_in(LEAD, uuid4(), KR.id, 40.0, 0.7, "", T0, T0)
+    top.amend(LEAD, T0)
+    top.submit(LEAD, T0)
+    top.counter(APPROVER, {KR.id: 20.0}, T0)
+    closed = approved()
+    closed.record_check_in(LEAD, uuid4(), DONE.id, 1, 0.9, "", T0, T0)
+    child = drafted(parent_id=top.id)
+    rows = [
+        objective_row(version(top), team_name="Web", cycle=active, now=T0 + timedelta(days=30)),
+        objective_row(version(child), team_name=None, cycle=active, now=T0),
+        objective_row(version(closed, closed_at=T0 + timedelta(days=1)), team_name="Web",
+                      cycle=None, now=T0),
+    ]
+    assert rows[0].counter_targets and rows[0].proposal and rows[0].health is not None
+    assert rows[2].band is not None and rows[2].flags
+    tree = GoalTree(9, active, "Feed everyone", None, nest(rows))
+    view = msgspec.convert(tree, GoalTreeView, from_attributes=True)
+    assert msgspec.json.encode(tree) == msgspec.json.encode(view)
+
+
+def test_numbers_stored_as_integers_are_read_back_as_the_floats_the_view_shows():
+    text = json.dumps({"title": "Ints", "kind": "committed", "parent_id": None, "key_results": [{
+        "id": str(KR.id), "title": "Count", "kind": "metric", "unit": "", "baseline": 0,
+        "target": 100, "direction": None, "weight": 1,
+    }]})
+    terms: dict[str, Terms] = {}
+    documents.parsed_terms([("ints", text)], terms)
+    stored = (str(uuid4()), str(uuid4()), str(uuid4()), 3, "approved", "ints", None,
+              "[2,1,\"\",[],[[40,1,0]],0,true,1,1]")
+    row = documents.objective_row(stored, terms=terms, team_name=None, cycle=None, now=T0)
+    tree = GoalTree(3, cycle(CycleState.CLOSED), None, None, nest([row]))
+    assert msgspec.json.encode(tree) == msgspec.json.encode(
+        msgspec.convert(tree, GoalTreeView, from_attributes=True)
+    )
+    [kr] = row.key_results
+    assert [type(v) for v in (kr.baseline, kr.target, kr.weight, kr.current_value, kr.confidence,
+                              kr.progress, row.progress, row.computed_score)] == [float] * 8
+
+
+def test_a_row_made_by_an_earlier_read_takes_this_reads_team_name_and_health():
+    objective = approved()
+    objective.record_check_in(LEAD, uuid4(), KR.id, 40.0, 0.7, "", T0, T0)
+    stored, now = version(objective), datetime(2026, 2, 15, tzinfo=UTC)
+    first = objective_row(stored, team_name="Web", cycle=cycle(CycleState.ACTIVE), now=now)
+    planning = objective_row(stored, team_name="Mobile", cycle=cycle(CycleState.PLANNING), now=now)
+    early = objective_row(stored, team_name="Mobile", cycle=cycle(CycleState.ACTIVE), now=T0)
+    assert (first.team_name, first.health) == ("Web", Health.OFF_TRACK)
+    assert (planning.team_name, planning.health) == ("Mobile", None)
+    assert (early.team_name, early.health) == ("Mobile", Health.ON_TRACK)
+    assert objective_row(stored, team_name="Web", cycle=cycle(CycleState.ACTIVE), now=now) == first
