@@ -101,7 +101,7 @@ def goal_tree(
     params = [position, str(cycle_id), position, *chosen]
     if not include_gone:
         params += tables.GONE_STATUSES
-    sql = tables.members_as_of(teams=len(chosen), gone=include_gone)
+    sql = tables.members_as_of(teams=len(chosen), gone=include_gone, sqlite=not tx.postgres)
     rows = tx.execute(sql, params).fetchall()
     expected = rules.expected_progress(cycle.starts_on, cycle.ends_on, now)
     names = {str(t.id): t.name for t in teams.values()}
@@ -131,7 +131,7 @@ def objective_at(tx: Tx, objective_id: UUID, position: int, now: datetime) -> Ob
     cycle = cycle_at(tx, UUID(cycle_id), position)
     team = team_at(tx, UUID(team_id), position)
     children = tx.execute(
-        tables.members_as_of(gone=False, parent=True),
+        tables.members_as_of(gone=False, parent=True, sqlite=not tx.postgres),
         (position, cycle_id, position, *tables.GONE_STATUSES, str(objective_id)),
     ).fetchall()
     average = rules.children_average(fields(child[-1])["progress"] for child in children)

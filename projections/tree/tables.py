@@ -102,16 +102,29 @@ def terms(count: int) -> str:
 GONE_STATUSES = ("rejected", "withdrawn")
 
 
-def members_as_of(teams: int = 0, gone: bool = True, parent: bool = False) -> str:
+# On SQLite the version's row is found by its row id, which the index holds: one seek of
+# the index and one of the table per objective, instead of two of the index (the latest
+# position, then its row) and one of the table. With 1M events in the log, the as-of read
+# of 1,000 objectives grew 1.33x from 10k events the other way.
+_LATEST_ROW = (
+    "SELECT w.rowid FROM okr_objective_versions w"
+    " WHERE w.objective_id = m.objective_id AND w.from_position <= ?"
+    " ORDER BY w.from_position DESC LIMIT 1"
+)
+
+
+def members_as_of(
+    teams: int = 0, gone: bool = True, parent: bool = False, sqlite: bool = False,
+) -> str:
     """A cycle's objectives and their versions as of a position, in the order drafted.
 
     Parameters, in order: position, cycle_id, position; then `teams` team ids to keep;
     then, unless `gone`, the GONE_STATUSES to leave out; then, with `parent`, the parent id.
     """
+    latest = f"v.rowid = ({_LATEST_ROW})" if sqlite else f"v.from_position = ({_LATEST})"
     sql = (
         f"SELECT {_VERSION} FROM okr_cycle_objectives m"
-        " JOIN okr_objective_versions v ON v.objective_id = m.objective_id"
-        f" AND v.from_position = ({_LATEST})"
+        f" JOIN okr_objective_versions v ON v.objective_id = m.objective_id AND {latest}"
         " WHERE m.cycle_id = ? AND m.from_position <= ?"
     )
     if teams:
