@@ -237,22 +237,29 @@ class Projector:
 
     @contextmanager
     def page_cache(self, kib: int) -> Iterator[None]:
-        """On SQLite, a page cache of `kib` KiB for this thread's connection meanwhile.
+        """On SQLite, a page cache of `kib` KiB for this thread's connection meanwhile, and
+        the file not mapped.
 
         A batch of a rebuild adds rows all over each index; with the default cache (2 MB)
-        most of the pages it changes are written out, read back and written again.
+        most of the pages it changes are written out, read back and written again. Mapped,
+        every page of the file a rebuild touches would stay in the process's memory (up to
+        the map's 2 GB: 780 MB for a log of 1M events, against 203 MB unmapped); the page
+        cache holds at most `kib`.
         """
         if self.store.postgres:
             yield
             return
         with self.store.transaction() as tx:
             before = tx.execute("PRAGMA cache_size").fetchone()[0]
+            mapped = tx.execute("PRAGMA mmap_size").fetchone()[0]
             tx.execute(f"PRAGMA cache_size = {-int(kib)}")
+            tx.execute("PRAGMA mmap_size = 0")
         try:
             yield
         finally:
             with self.store.transaction() as tx:
                 tx.execute(f"PRAGMA cache_size = {int(before)}")
+                tx.execute(f"PRAGMA mmap_size = {int(mapped)}")
 
     # ---- running in the background ----------------------------------------------
 
