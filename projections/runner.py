@@ -251,15 +251,18 @@ class Projector:
             return
         with self.store.transaction() as tx:
             before = tx.execute("PRAGMA cache_size").fetchone()[0]
-            mapped = tx.execute("PRAGMA mmap_size").fetchone()[0]
+            row = tx.execute("PRAGMA mmap_size").fetchone()
+            mapped = row[0] if row else 0  # (an in-memory database has no file to map)
             tx.execute(f"PRAGMA cache_size = {-int(kib)}")
-            tx.execute("PRAGMA mmap_size = 0")
+            if mapped:
+                tx.execute("PRAGMA mmap_size = 0")
         try:
             yield
         finally:
             with self.store.transaction() as tx:
                 tx.execute(f"PRAGMA cache_size = {int(before)}")
-                tx.execute(f"PRAGMA mmap_size = {int(mapped)}")
+                if mapped:
+                    tx.execute(f"PRAGMA mmap_size = {int(mapped)}")
 
     # ---- running in the background ----------------------------------------------
 
