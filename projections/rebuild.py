@@ -67,7 +67,6 @@ def rebuild_in_two(projector: Projector, url: str, progress: Callable[[int], Non
         counts["mine"] += n
         report()
 
-    projector.read_ahead = projector.store.postgres  # (see Projector.read_ahead)
     try:
         done = projector.catch_up(progress=folded, batch_size=projector.rebuild_batch_size, names=mine)
         projector.make_indexes(mine)
@@ -76,7 +75,6 @@ def rebuild_in_two(projector: Projector, url: str, progress: Callable[[int], Non
         report()
         return min(done, helper.result())
     finally:
-        projector.read_ahead = True
         helper.stop()
 
 
@@ -144,7 +142,6 @@ def main() -> None:
     app = OkrApp(order["url"])
     projector = projector_for(app, order["url"], batch_size=order["batch_size"], indexes=False)
     projector.rebuild_batch_size = order["rebuild_batch_size"]
-    projector.read_ahead = projector.store.postgres  # (see Projector.read_ahead)
 
     def tell(n: int) -> None:
         print(n, flush=True)  # a closed pipe (the rebuild gone) raises: stop here
