@@ -1,5 +1,11 @@
 """What handlers are given: the ledger, the calling user, and the concurrency headers
-turned into plain values (an expected version, an idempotency key, a read position)."""
+turned into plain values (an expected version, an idempotency key, a read position).
+
+They are resolved one after another, each depending on the one before (ledger, caller,
+then the headers or the read position): Litestar resolves dependencies that do not depend
+on each other as tasks of a task group, which costs a request more than the work of all of
+them together (about 0.2 ms, measured with four). It also means the token is checked
+before anything else about the request is looked at."""
 
 from __future__ import annotations
 
@@ -32,7 +38,7 @@ def ledger_of(state: State) -> Ledger:
     return state.ledger
 
 
-async def caller_of(request: Request, state: State) -> Caller:
+async def caller_of(request: Request, ledger: LedgerDep) -> Caller:
     header = request.headers.get("authorization")
     if not header:
         raise Unauthorized("send `Authorization: Bearer <token>`; every route needs a token")
@@ -40,7 +46,6 @@ async def caller_of(request: Request, state: State) -> Caller:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("the Authorization header must be `Bearer <token>`")
-    ledger: Ledger = state.ledger
     admin = ledger.settings.admin_token
     if admin is not None and Tokens.same(token, admin):
         caller = Caller(ledger.admin_id, None)
@@ -68,6 +73,7 @@ _HEADER_TEXT = {"oneOf": None, "type": "string"}
 
 
 def expected_version(
+    key: Key,  # resolved first, see the module's docstring
     if_match: Annotated[
         str | None,
         HeaderParameter(name="If-Match", required=False, schema_extra=_HEADER_TEXT, pattern=r'^(W/)?"?[0-9]{1,12}"?$',
@@ -87,6 +93,7 @@ def expected_version(
 
 
 def idempotency_key(
+    caller: CallerDep,
     idempotency: Annotated[
         str | None,
         HeaderParameter(name="Idempotency-Key", required=False, schema_extra=_HEADER_TEXT, min_length=1, max_length=200,
@@ -103,7 +110,8 @@ AsOf = Annotated[
 
 
 def read_position(
-    state: State,
+    caller: CallerDep,
+    ledger: LedgerDep,
     min_position: Annotated[
         int | None, Parameter(ge=0, required=False, description="Wait (bounded) until the read models have reached this position.")
     ] = None,
@@ -111,15 +119,16 @@ def read_position(
 ) -> int:
     if as_of is not None and as_of.tzinfo is None:
         raise BadRequest("as_of needs a time zone, e.g. 2026-03-03T00:00:00Z")
-    return state.ledger.read_position(min_position, as_of)
+    return ledger.read_position(min_position, as_of)
 
 
 def read_moment(
-    state: State,
+    position: Position,
+    ledger: LedgerDep,
     as_of: AsOf = None,
 ) -> datetime:
     """The moment clock-dependent values describe: `as_of`, or now."""
-    return as_of if as_of is not None else state.ledger.now()
+    return as_of if as_of is not None else ledger.now()
 
 
 DEPENDENCIES = {
