@@ -59,6 +59,13 @@ def replay(aggregate: Aggregate | None, events) -> Aggregate | None:
 CACHE_ENV = {"AGGREGATE_CACHE_MAXSIZE": "5000", "DEEPCOPY_FROM_AGGREGATE_CACHE": "y"}
 
 
+class Pending(NamedTuple):
+    """A use case's command, built but not yet run (`OkrApp.defer`)."""
+
+    command: Command
+    finish: Callable[[Command], Recorded]  # its answer (or error) once the command is settled
+
+
 def system_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -79,6 +86,7 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
         self.write_lock = threading.RLock()
         # Called with the position of each command's last event, e.g. to wake projections.
         self.on_recorded: list[Callable[[int], None]] = []
+        self._deferring = threading.local()
         self._committer = GroupCommitter(
             self.save, self.now, self.write_lock, self.repository.refresh, self._after_conflict
         )
@@ -200,25 +208,50 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
                 ))
             return to_save
 
-        command = self._committer.run(Command(decide))
-        if isinstance(command.error, IntegrityError):
-            if key is not None and (previous := self._receipt(actor_id, key, name)) is not None:
-                return previous
+        def finish(command: Command) -> Recorded:
+            """The answer once the command is settled: only a conflict (a receipt to look
+            for) and a command that changed nothing (the head) read the database here."""
+            if isinstance(command.error, IntegrityError):
+                if key is not None and (previous := self._receipt(actor_id, key, name)) is not None:
+                    return previous
+                primary = primary_of[0]
+                raise Conflict(
+                    f"{type(primary).__name__.lower()} {primary.id} was changed by another "
+                    "request at the same time: reload it and try again"
+                ) from None
+            if command.error is not None:
+                raise command.error
+            if replayed:
+                return replayed[0]
             primary = primary_of[0]
-            raise Conflict(
-                f"{type(primary).__name__.lower()} {primary.id} was changed by another "
-                "request at the same time: reload it and try again"
-            ) from None
-        if command.error is not None:
-            raise command.error
-        if replayed:
-            return replayed[0]
-        primary = primary_of[0]
-        if not command.position:  # a command that changed nothing (the same lead appointed again)
-            return Recorded(result_id or primary.id, primary.version, self.head_position())
-        for listener in self.on_recorded:
-            listener(command.position)
-        return Recorded(result_id or primary.id, primary.version, command.position)
+            if not command.position:  # a command that changed nothing (the same lead appointed again)
+                return Recorded(result_id or primary.id, primary.version, self.head_position())
+            for listener in self.on_recorded:
+                listener(command.position)
+            return Recorded(result_id or primary.id, primary.version, command.position)
+
+        command = Command(decide)
+        if getattr(self._deferring, "on", False):
+            return Pending(command, finish)  # type: ignore[return-value]
+        return finish(self._committer.run(command))
+
+    def defer(self, use_case: Callable[[], Recorded]) -> Pending:
+        """Calls `use_case` (one of this application's, its arguments bound) so that it
+        builds its command without running it; `enqueue` it, and `finish` it once settled.
+        Up to its command a use case only checks its arguments: nothing here blocks."""
+        self._deferring.on = True
+        try:
+            pending = use_case()
+        finally:
+            self._deferring.on = False
+        assert isinstance(pending, Pending), use_case
+        return pending
+
+    def enqueue(self, pending: Pending, on_settled: Callable[[Command], None]) -> None:
+        """Queues a deferred command for the next group; `on_settled` is told its outcome,
+        in the committer's thread (it must be quick and must not raise)."""
+        pending.command.on_settled = on_settled
+        self._committer.submit(pending.command)
 
     def _receipt(self, actor_id: UUID, key: str, name: str) -> Recorded | None:
         try:

@@ -11,6 +11,9 @@ group is saved, against the saved state, so two commands never write from the sa
 version. If the shared save fails (another process appended to one of the aggregates
 first), the cache is refreshed and each command is decided and saved again on its own, so
 one conflict costs nobody else their write.
+
+A caller that must not block (the HTTP server's event loop) submits its command instead
+and is told the outcome; a thread of the committer leads the groups such commands start.
 """
 
 from __future__ import annotations
@@ -39,10 +42,18 @@ class Command:
     aggregates: tuple[Aggregate, ...] = ()
     position: int = 0
     error: BaseException | None = None
+    # Told when the command is saved or refused, in the committer's thread: it must be
+    # quick and must not raise (it hands the outcome over, e.g. to an event loop).
+    on_settled: Callable[[Command], None] | None = None
+
+    def settle(self) -> None:
+        self.done.set()
+        if self.on_settled is not None:
+            self.on_settled(self)
 
     def fail(self, error: BaseException) -> None:
         self.error = error
-        self.done.set()
+        self.settle()
 
 
 class GroupCommitter:
@@ -60,18 +71,47 @@ class GroupCommitter:
         self._queue: list[Command] = []
         self._queue_lock = threading.Lock()
         self._leading = False
+        # The thread that leads groups started by `submit`, and its wake-up call.
+        self._thread: threading.Thread | None = None
+        self._summoned = threading.Event()
 
     def run(self, command: Command) -> Command:
         """Queues the command and returns once it is saved or refused."""
+        if self._queue_up(command):
+            self._lead()
+        command.done.wait()
+        return command
+
+    def submit(self, command: Command) -> None:
+        """Queues the command and returns at once; `command.on_settled` is told the outcome.
+
+        For callers that must not block, such as an event loop: the group such a command
+        starts is led by the committer's own thread, so no thread waits per command.
+        """
+        if self._queue_up(command):
+            with self._queue_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._serve, name="okr-committer", daemon=True)
+                    self._thread.start()
+            self._summoned.set()
+
+    def _queue_up(self, command: Command) -> bool:
+        """Queues the command; True if nobody is leading, and the caller must."""
         with self._queue_lock:
             self._queue.append(command)
             lead = not self._leading
             if lead:
                 self._leading = True
-        if lead:
-            self._lead()
-        command.done.wait()
-        return command
+        return lead
+
+    def _serve(self) -> None:
+        while True:
+            self._summoned.wait()
+            self._summoned.clear()
+            try:
+                self._lead()
+            except Exception:  # every command of the group was failed with it; keep serving
+                continue
 
     def _lead(self) -> None:
         while True:
@@ -133,7 +173,7 @@ class GroupCommitter:
             command.fail(e)
             return None
         if not aggregates:
-            command.done.set()
+            command.settle()
             return None
         return aggregates
 
@@ -168,4 +208,4 @@ class GroupCommitter:
             last[oid] = max(last.get(oid, 0), r.notification.id)
         for command in decided:
             command.position = max((last.get(a.id, 0) for a in command.aggregates), default=0)
-            command.done.set()
+            command.settle()

@@ -26,26 +26,26 @@ class CheckInController(Controller):
     path = "/objectives/{objective_id:uuid}/key-results/{key_result_id:uuid}/check-ins"
     tags = ["check-ins"]
 
-    @post("/", sync_to_thread=True, status_code=201, responses=WRITE_PROBLEMS,
+    @post("/", status_code=201, responses=WRITE_PROBLEMS,
           summary="Record a check-in: a measurement with its confidence (a member or the lead)")
-    def record(self, objective_id: FromPath[UUID], key_result_id: FromPath[UUID], data: JSONBody[CheckInCreate],
-               caller: CallerDep, ledger: LedgerDep, expected: Expected, key: Key) -> Response[CheckInWritten]:
+    async def record(self, objective_id: FromPath[UUID], key_result_id: FromPath[UUID], data: JSONBody[CheckInCreate],
+                     caller: CallerDep, ledger: LedgerDep, expected: Expected, key: Key) -> Response[CheckInWritten]:
         if data.measured_at is not None and data.measured_at.tzinfo is None:
             raise InvalidValue("measured_at needs a time zone, e.g. 2026-03-03T09:00:00Z")
-        recorded = ledger.app.record_check_in(
+        recorded = await ledger.run(lambda: ledger.app.record_check_in(
             caller.user_id, objective_id, key_result_id, data.value, data.confidence, data.note,
             data.measured_at, expected_version=expected, idempotency_key=key,
-        )
+        ))
         return check_in_written(objective_id, recorded)
 
-    @post("/{check_in_id:uuid}/corrections", sync_to_thread=True, status_code=201, responses=WRITE_PROBLEMS,
+    @post("/{check_in_id:uuid}/corrections", status_code=201, responses=WRITE_PROBLEMS,
           summary="Correct a check-in's value, with a reason; the original stays in the record")
-    def correct(self, objective_id: FromPath[UUID], key_result_id: FromPath[UUID], check_in_id: FromPath[UUID],
-                data: JSONBody[CorrectionCreate], caller: CallerDep, ledger: LedgerDep, expected: Expected,
-                key: Key) -> Response[CheckInWritten]:
-        recorded = ledger.app.correct_check_in(
+    async def correct(self, objective_id: FromPath[UUID], key_result_id: FromPath[UUID], check_in_id: FromPath[UUID],
+                      data: JSONBody[CorrectionCreate], caller: CallerDep, ledger: LedgerDep, expected: Expected,
+                      key: Key) -> Response[CheckInWritten]:
+        recorded = await ledger.run(lambda: ledger.app.correct_check_in(
             caller.user_id, objective_id, check_in_id, data.value, data.reason, expected, key,
-        )
+        ))
         return check_in_written(objective_id, Recorded(check_in_id, recorded.version, recorded.position))
 
 

@@ -183,3 +183,96 @@ def test_a_group_whose_save_conflicts_with_another_process_saves_the_rest_alone(
     assert len(app.recorder.select_notifications(start=head + 1, limit=10)) == 3
     assert len(app.repository.get(first).check_ins) == 2
     assert isinstance(app.repository.get(second), Objective)
+
+
+# ---- commands submitted without waiting (as the HTTP server's event loop does) ---------
+
+
+def submit_all(app, use_cases) -> list[tuple[object, object]]:
+    """Defers each use case and queues its command while the write lock is held, so that
+    they form one group; returns (command, answer or error) of each once all are settled."""
+    settled = threading.Semaphore(0)
+    told: list[int] = []
+    pendings = [app.defer(use_case) for use_case in use_cases]
+    with app.write_lock:
+        for pending in pendings:
+            app.enqueue(pending, lambda command: (told.append(id(command)), settled.release()))
+        assert not told  # nothing is decided while the lock is held
+    for _ in pendings:
+        assert settled.acquire(timeout=30)
+    assert sorted(told) == sorted(id(p.command) for p in pendings)  # each told exactly once
+    outcomes = []
+    for pending in pendings:
+        try:
+            outcomes.append((pending.command, pending.finish(pending.command)))
+        except Exception as e:
+            outcomes.append((pending.command, e))
+    return outcomes
+
+
+def test_submitted_commands_are_led_by_the_committers_thread_in_one_transaction(app):
+    lead, objectives = agreed_objectives(app, 4)
+    saves = counting_saves(app)
+    head = app.head_position()
+    caller = threading.get_ident()
+    deciders: set[int] = set()
+
+    def watched(use_case):
+        def run():
+            pending = use_case()
+            decide = pending.command.decide
+            pending.command.decide = lambda now: (deciders.add(threading.get_ident()), decide(now))[1]
+            return pending
+        return run
+
+    outcomes = submit_all(app, [
+        watched(lambda o=o, k=k, i=i: app.record_check_in(lead, o, k, 10.0 * i, 0.7))
+        for i, (o, k) in enumerate(objectives)
+    ])
+
+    assert saves == [4]
+    assert sorted(recorded.position for _, recorded in outcomes) == list(range(head + 1, head + 5))
+    assert caller not in deciders and len(deciders) == 1  # the committer's own thread
+    for (objective, _), (command, recorded) in zip(objectives, outcomes):
+        assert command.position == recorded.position
+        assert app.repository.get(objective).version == recorded.version
+
+
+def test_a_submitted_command_that_is_refused_is_told_so_and_costs_the_others_nothing(app):
+    lead, [(first, kr1), (second, kr2)] = agreed_objectives(app, 2)
+    head = app.head_position()
+
+    [(_, recorded), (command, error)] = submit_all(app, [
+        lambda: app.record_check_in(lead, first, kr1, 5.0, 0.5),
+        lambda: app.record_check_in(lead, second, kr2, 5.0, 1.5),  # confidence out of range
+    ])
+
+    assert recorded.position == head + 1
+    assert isinstance(error, InvalidValue) and command.error is error
+    assert app.head_position() == head + 1
+
+
+def test_the_committers_thread_keeps_serving_after_a_save_fails(app):
+    lead, [(objective, kr)] = agreed_objectives(app, 1)
+    head = app.head_position()
+    save = app._committer._save
+
+    def broken(*aggregates):
+        raise RuntimeError("disk full")
+
+    app._committer._save = broken
+    [(_, error)] = submit_all(app, [lambda: app.record_check_in(lead, objective, kr, 5.0, 0.5)])
+    assert isinstance(error, RuntimeError) and app.head_position() == head
+
+    app._committer._save = save
+    [(_, recorded)] = submit_all(app, [lambda: app.record_check_in(lead, objective, kr, 6.0, 0.5)])
+    assert recorded.position == head + 1
+
+
+def test_a_use_case_that_refuses_its_arguments_raises_before_anything_is_queued(app):
+    lead, [(objective, kr)] = agreed_objectives(app, 1)
+    with pytest.raises(InvalidValue, match="idempotency key"):
+        app.defer(lambda: app.record_check_in(lead, objective, kr, 5.0, 0.5, idempotency_key=" "))
+    assert not app._committer._queue
+    # and the next use case runs as usual, not deferred
+    assert app.record_check_in(lead, objective, kr, 5.0, 0.5).position == app.head_position()
