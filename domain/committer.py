@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -38,16 +38,16 @@ class Command:
     # Decides the command at `now` and returns the aggregates to save (none: nothing to
     # save, e.g. a retry answered from its receipt; the caller knows its answer).
     decide: Work
-    done: threading.Event = field(default_factory=threading.Event)
     aggregates: tuple[Aggregate, ...] = ()
     position: int = 0
     error: BaseException | None = None
+    settled: bool = False
     # Told when the command is saved or refused, in the committer's thread: it must be
     # quick and must not raise (it hands the outcome over, e.g. to an event loop).
     on_settled: Callable[[Command], None] | None = None
 
     def settle(self) -> None:
-        self.done.set()
+        self.settled = True
         if self.on_settled is not None:
             self.on_settled(self)
 
@@ -77,9 +77,11 @@ class GroupCommitter:
 
     def run(self, command: Command) -> Command:
         """Queues the command and returns once it is saved or refused."""
+        done = threading.Event()
+        command.on_settled = lambda _: done.set()
         if self._queue_up(command):
             self._lead()
-        command.done.wait()
+        done.wait()
         return command
 
     def submit(self, command: Command) -> None:
@@ -129,7 +131,7 @@ class GroupCommitter:
                     with self._queue_lock:
                         waiting, self._queue, self._leading = self._queue, [], False
                     for command in [*group, *waiting]:
-                        if not command.done.is_set():
+                        if not command.settled:
                             command.fail(e)
                     raise
 
