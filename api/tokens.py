@@ -116,12 +116,18 @@ class Tokens:
             self._believed = {k: v for k, v in self._believed.items() if v[0].token_id != token_id}
         return revoked
 
-    def resolve(self, token: str) -> TokenOwner | None:
-        """The owner of a live token, or None for anything else."""
-        key = _hash(token)
-        believed = self._believed.get(key)
+    def believed(self, token: str) -> TokenOwner | None:
+        """The owner of a token found live within the last BELIEVED_SECONDS, without
+        reading the database; None if it has to be read (`resolve`)."""
+        believed = self._believed.get(_hash(token))
         if believed is not None and self._clock() - believed[1] < BELIEVED_SECONDS:
             return believed[0]
+        return None
+
+    def resolve(self, token: str) -> TokenOwner | None:
+        """The owner of a live token, or None for anything else."""
+        if (owner := self.believed(token)) is not None:
+            return owner
         checked_at, revocations = self._clock(), self._revocations
         owner = self._look_up(token)
         if owner is not None:
@@ -130,7 +136,7 @@ class Tokens:
                     return owner  # it was live when read; whether it still is, ask next time
                 if len(self._believed) >= BELIEVED_AT_MOST:
                     self._believed = {}
-                self._believed[key] = (owner, checked_at)
+                self._believed[_hash(token)] = (owner, checked_at)
         return owner
 
     def _look_up(self, token: str) -> TokenOwner | None:

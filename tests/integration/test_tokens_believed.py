@@ -46,11 +46,14 @@ def test_a_live_token_is_read_once_then_believed_for_a_second(stores):
     tokens = Tokens(stores[0], clock=ticks)
     issued = tokens.issue(uuid4(), NOW)
     reads = counting_reads(tokens)
+    assert tokens.believed(issued.token) is None  # not read yet
 
     owners = [tokens.resolve(issued.token) for _ in range(5)]
     assert {o.user_id for o in owners} == {issued.user_id} and len(reads) == 1
+    assert tokens.believed(issued.token) == owners[0]
 
     ticks.now += BELIEVED_SECONDS
+    assert tokens.believed(issued.token) is None
     assert tokens.resolve(issued.token).token_id == issued.token_id
     assert len(reads) == 2  # asked again after the second
 
