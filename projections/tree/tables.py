@@ -3,8 +3,8 @@
 Every row is valid from `from_position` until the next row of the same key. "As of P"
 means the row with the greatest `from_position <= P`, found through the primary key (for
 objectives, a unique index) on (key, from_position), so its cost depends on how many keys
-are asked for, never on how long the log is. Objectives never change cycle or team, so a cycle's members are a small
-table of their own, read first.
+are asked for, never on how long the log is. Objectives never change cycle or team, so a
+cycle's members are a small table of their own, read first.
 """
 
 from __future__ import annotations
