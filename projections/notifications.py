@@ -22,7 +22,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import resolve_topic
 
-from projections.plans import Plan, Refused, plan_for
+from projections.plans import Ids, Plan, Refused, plan_for
 from projections.projection import Logged
 from projections.timefmt import Moment
 
@@ -61,9 +61,10 @@ class Decoder:
             type(transcoder) is JSONTranscoder and not mapper.cipher and not mapper.compressor
             and type(transcoder.names.get("uuid_hex")) is UUIDAsHex
         )
-        self.decode = self._decode if self.fast else mapper.to_domain_event
+        self.decode = self._decode if self.fast else self._mapped
         self._names = transcoder.names
         self._uuids: dict[str, UUID] = {}
+        self._ids = Ids(self._uuid)  # their texts
         # by UUID.int (hashed far quicker than a UUID), or by the text the store keeps
         self._originators: dict[int | str, UUID] = {}
         # by topic: the class, its version, its decoding plan if it has one
@@ -171,19 +172,38 @@ class Decoder:
             self._originators[key] = shared
         return shared
 
-    def _decode(self, stored: Any) -> Any:
-        # Mapper.to_domain_event, step by step
-        topic = stored.topic
+    def _mapped(self, stored: Any, plan: Plan | None = None, parsed: Any = None) -> Any:
+        return self.mapper.to_domain_event(stored)
+
+    def _found(self, topic: str) -> tuple[type, int, Plan | None]:
+        """The class of events of `topic`, its version, and its decoding plan if it has one."""
         found = self._classes.get(topic)
         if found is None:
             cls = resolve_topic(topic)
-            plan = plan_for(cls, self._uuid, self._moment) if self._iso_datetimes else None
+            plan = plan_for(cls, self._uuid, self._moment, self._ids) if self._iso_datetimes else None
             found = self._classes[topic] = (cls, getattr(cls, "class_version", 1), plan)
-        cls, class_version, plan = found
+        return found
+
+    def parse(self, stored: Any) -> tuple[Plan, Any] | None:
+        """The plan of the event's class and the Struct it parsed from the stored JSON, if
+        the class has a plan with a timestamp and the JSON is as that plan expects; else None."""
+        plan = self._found(stored.topic)[2]
+        if plan is None or plan.when is None:
+            return None
+        try:
+            return plan, plan.parse(stored.state)
+        except Refused:
+            return None  # decoded the general way
+
+    def _decode(self, stored: Any, plan: Plan | None = None, parsed: Any = None) -> Any:
+        """Mapper.to_domain_event, step by step; from the Struct `plan` parsed, if given."""
+        cls, class_version, found_plan = self._found(stored.topic)
         state = None
-        if plan is not None:
+        if parsed is not None:
+            state = plan.state(parsed)
+        elif found_plan is not None:
             try:
-                state = plan(stored.state)
+                state = found_plan.state(found_plan.parse(stored.state))
             except Refused:
                 pass  # not as the plan expects: decoded the general way
         try:
@@ -277,9 +297,13 @@ class Log:
         self._decoder = Decoder(app.mapper)
         self._rows = _rows(app.recorder) if self._decoder.fast else None
 
-    def read(self, after: int, previous: datetime | None, limit: int, stop: int) -> list[Logged]:
+    def read(
+        self, after: int, previous: datetime | None, limit: int, stop: int, decode: bool = True
+    ) -> list[Logged]:
         """Up to `limit` events after position `after`, at most up to `stop`; `previous` is
-        the recorded time of the event at `after` (None at the start of the log)."""
+        the recorded time of the event at `after` (None at the start of the log). With
+        `decode` false, an event whose class has a decoding plan is made only when first
+        asked for (`Logged.event`)."""
         if self._rows is None:
             stored = self.recorder.select_notifications(start=after + 1, limit=limit, stop=stop)
         else:
@@ -289,13 +313,24 @@ class Log:
                 for position, originator_id, version, topic, state
                 in self._rows(after + 1, stop, limit)
             ]
-        decode = self._decoder.decode
+        decoder = self._decoder
+        parse = decoder.parse if decoder.fast else None
         batch = []
         for n in stored:
-            event = decode(n)
-            timestamp = event.timestamp
+            later = None if parse is None else parse(n)
+            if later is None:
+                event = decoder.decode(n)
+                timestamp = event.timestamp
+            else:
+                plan, parsed = later
+                if decode:
+                    event = decoder.decode(n, plan, parsed)
+                    timestamp = event.timestamp
+                else:
+                    event, timestamp = None, plan.when(parsed)
+                later = (decoder, plan, parsed)
             recorded = timestamp if previous is None or timestamp > previous else previous
-            batch.append(Logged(n.id, n.topic, recorded, event, n))
+            batch.append(Logged(n.id, n.topic, recorded, event, n, later))
             previous = recorded
         return batch
 
@@ -316,10 +351,12 @@ class ReadAhead:
             self.pool.shutdown(wait=True, cancel_futures=True)
         self.pending = None
 
-    def read(self, after: int, previous: datetime | None, limit: int, stop: int) -> None:
+    def read(
+        self, after: int, previous: datetime | None, limit: int, stop: int, decode: bool = True
+    ) -> None:
         if self.pool is None:
             self.pool = ThreadPoolExecutor(1, thread_name_prefix="okr-read-ahead")
-        future = self.pool.submit(self.log.read, after, previous, limit, stop)
+        future = self.pool.submit(self.log.read, after, previous, limit, stop, decode)
         self.pending = (after, previous, stop, future)
 
     def take(self, after: int, previous: datetime | None, stop: int) -> list[Logged] | None:

@@ -1,6 +1,12 @@
 """Decoding plans: for an event class whose fields are all plain values, UUIDs and times (most
 of the log: check-ins), msgspec parses the stored JSON straight into a Struct made from the
-class's fields, and a function made for the class turns that into the event's state.
+class's fields, and functions made for the class turn that into the event's state, or into
+its values as plain JSON values (ids and times as the text the read models store), or give
+its timestamp alone.
+
+Read models that only copy an event's values (the feed, the check-ins) take the plain
+values, so an event none of them needs whole is never made: the Struct's text is turned
+into text, not into UUIDs and times and back.
 
 The plan expects exactly what the library's JSON transcoder writes for such a class: each
 field present, UUIDs as `{"_type_": "uuid_hex", "_data_": hex}`, times as `{"_type_":
@@ -13,16 +19,25 @@ from __future__ import annotations
 
 import dataclasses
 import keyword
+import re
 import types
 import typing
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import msgspec
 
-Plan = Callable[[bytes], dict[str, Any]]
+from projections.timefmt import stored, utc_text
+
+
+class Plan(NamedTuple):
+    parse: Callable[[bytes], Any]  # the stored JSON → a Struct (raises one of `Refused`)
+    state: Callable[[Any], dict[str, Any]]  # Struct → the event's state
+    plain: Callable[[Any], dict[str, Any]]  # Struct → its values, ids and times as text
+    when: Callable[[Any], datetime] | None  # Struct → its timestamp (if it has one)
+
 
 # Not in the stored state: the mapper keeps them in columns of their own.
 _COLUMNS = {"originator_id", "originator_version"}
@@ -38,19 +53,24 @@ class _DatetimeISO(msgspec.Struct, tag_field="_type_", tag="datetime_iso", renam
     data: str
 
 
-# A field's type → (the type the plan parses it as, how its value becomes the event's)
-_KINDS: dict[Any, tuple[Any, str]] = {
-    UUID: (_UUIDHex, "uuid({}.data)"),
-    datetime: (_DatetimeISO, "moment({}.data)"),
-    str: (str, "{}"),
-    int: (int, "{}"),
-    bool: (bool, "{}"),
+# A field's type → (the type the plan parses it as, how its value becomes the event's, how
+# it becomes plain: `str` of the UUID, `stored` of the time, as `timefmt.plain` gives them)
+_KINDS: dict[Any, tuple[Any, str, str]] = {
+    UUID: (_UUIDHex, "uuid({}.data)", "ids[{}.data]"),
+    datetime: (_DatetimeISO, "moment({}.data)", "time({}.data)"),
+    str: (str, "{}", "{}"),
+    int: (int, "{}", "{}"),
+    bool: (bool, "{}", "{}"),
     # JSON keeps 1 and 1.0 apart, and so does the general decoder: so does the plan
-    float: (int | float, "{}"),
+    float: (int | float, "{}", "{}"),
 }
 
 
-def _kind(hint: Any) -> tuple[Any, str] | None:
+def _optional(make: str) -> str:
+    return make if make == "{}" else f"None if {{0}} is None else {make.format('{0}')}"
+
+
+def _kind(hint: Any) -> tuple[Any, str, str] | None:
     if hint in _KINDS:
         return _KINDS[hint]
     args = typing.get_args(hint)
@@ -58,16 +78,39 @@ def _kind(hint: Any) -> tuple[Any, str] | None:
         [inner] = [a for a in args if a is not type(None)]
         found = _KINDS.get(inner)
         if found is not None:
-            parsed, make = found
-            if make == "{}":
-                return parsed | None, "{}"
-            return parsed | None, f"None if {{0}} is None else {make.format('{0}')}"
+            parsed, make, plain = found
+            return parsed | None, _optional(make), _optional(plain)
     return None
 
 
-def plan_for(cls: type, uuid: Callable[[str], UUID], moment: Callable[[str], datetime]) -> Plan | None:
+_CANONICAL = re.compile("[0-9a-f]{32}").fullmatch
+
+
+class Ids(dict):
+    """A UUID's hex → its text, as `str(uuid(hex))` gives it, worked out once per id: ids
+    recur on event after event."""
+
+    def __init__(self, uuid: Callable[[str], UUID]):
+        super().__init__()
+        self._uuid = uuid
+
+    def __missing__(self, hex: str) -> str:
+        if len(self) >= 100_000:
+            self.clear()
+        if _CANONICAL(hex):  # as the transcoder writes them: the text without a UUID made
+            text = f"{hex[:8]}-{hex[8:12]}-{hex[12:16]}-{hex[16:20]}-{hex[20:]}"
+        else:
+            text = str(self._uuid(hex))
+        self[hex] = text
+        return text
+
+
+def plan_for(
+    cls: type, uuid: Callable[[str], UUID], moment: Callable[[str], datetime], ids: Ids | None = None
+) -> Plan | None:
     """The plan for events of `cls`, or None when one of its fields is of a kind a plan
-    does not take (terms, lists, dates...) or the class has been upcast."""
+    does not take (terms, lists, dates...) or the class has been upcast. `ids`, the texts
+    of the ids its plain values hold, may be shared by the plans of several classes."""
     if getattr(cls, "class_version", 1) != 1 or not dataclasses.is_dataclass(cls):
         return None
     try:
@@ -76,23 +119,38 @@ def plan_for(cls: type, uuid: Callable[[str], UUID], moment: Callable[[str], dat
         return None
     fields: list[tuple[str, Any]] = []
     makes: list[str] = []
+    plains: list[str] = []
     for field in dataclasses.fields(cls):
         if field.name in _COLUMNS:
             continue
         found = _kind(hints.get(field.name))
         if found is None or keyword.iskeyword(field.name) or not field.name.isidentifier():
             return None
-        parsed, make = found
+        parsed, make, plain = found
         fields.append((field.name, parsed))
         makes.append(f"{field.name!r}: {make.format('s.' + field.name)}")
+        plains.append(f"{field.name!r}: {plain.format('s.' + field.name)}")
     struct = msgspec.defstruct(f"{cls.__qualname__}State", fields, forbid_unknown_fields=True)
-    decode = msgspec.json.Decoder(struct).decode
     # Made once per class, as dataclasses make their __init__: one dict display, in the
     # order of the class's fields, which is the order the transcoder wrote them in.
-    source = f"def state(raw):\n    s = decode(raw)\n    return {{{', '.join(makes)}}}\n"
-    scope: dict[str, Any] = {"decode": decode, "uuid": uuid, "moment": moment}
+    source = (
+        f"def state(s):\n    return {{{', '.join(makes)}}}\n"
+        f"def plain(s):\n    return {{{', '.join(plains)}}}\n"
+        "def when(s):\n    return moment(s.timestamp.data)\n"
+    )
+    def time(text: str) -> str:  # `stored(moment(text))`, most often without parsing it
+        found = utc_text(text)
+        return found if found is not None else stored(moment(text))
+
+    scope: dict[str, Any] = {
+        "uuid": uuid, "moment": moment, "ids": Ids(uuid) if ids is None else ids, "time": time,
+    }
     exec(source, scope)
-    return scope["state"]
+    timed = hints.get("timestamp") is datetime and "timestamp" in dict(fields)
+    return Plan(
+        msgspec.json.Decoder(struct).decode, scope["state"], scope["plain"],
+        scope["when"] if timed else None,
+    )
 
 
 Refused = (msgspec.ValidationError, msgspec.DecodeError)

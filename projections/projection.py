@@ -20,19 +20,46 @@ class Logged:
     `recorded_at` is the running maximum of the stored timestamps, so it never decreases
     along the log even when several processes append. A plain class with slots rather than
     a frozen dataclass: one is made for every event read, and frozen ones are slow to make.
+
+    The event itself may be made only when first asked for (`later`: its class's decoding
+    plan and the Struct that plan parsed), and `plain` gives its values without making it.
     """
 
-    __slots__ = ("position", "topic", "recorded_at", "event", "stored", "_recorded_text")
+    __slots__ = (
+        "position", "topic", "recorded_at", "_event", "stored", "_later", "_plain",
+        "_recorded_text",
+    )
 
     def __init__(
-        self, position: int, topic: str, recorded_at: datetime, event: Any, stored: Any = None
+        self, position: int, topic: str, recorded_at: datetime, event: Any, stored: Any = None,
+        later: tuple[Any, Any, Any] | None = None,
     ):
         self.position = position
         self.topic = topic
         self.recorded_at = recorded_at
-        self.event = event
+        self._event = event
         self.stored = stored  # the stored event itself (its bytes), for the hash chain
+        self._later = later  # (the decoder, the plan, the Struct it parsed)
+        self._plain: dict[str, Any] | None = None
         self._recorded_text: str | None = None
+
+    @property
+    def event(self) -> Any:
+        event = self._event
+        if event is None:
+            decoder, plan, parsed = self._later
+            event = self._event = decoder.decode(self.stored, plan, parsed)
+        return event
+
+    @property
+    def plain(self) -> dict[str, Any] | None:
+        """The event's values as `timefmt.plain` gives them (ids and times as text), straight
+        from its stored JSON, if its class has a decoding plan; else None."""
+        plain = self._plain
+        if plain is None and self._later is not None:
+            _, plan, parsed = self._later
+            plain = self._plain = plan.plain(parsed)
+        return plain
 
     @property
     def type(self) -> str:
@@ -65,6 +92,10 @@ class Projection(ABC):
     indexes: Sequence[str] = ()
     rebuilt_with_all = True  # False: rebuilt only when named
     rebuilt_alone = False  # True: a rebuild folds it in a process of its own (the costliest)
+    # Whether it asks for most events whole (`Logged.event`): then the projector makes each
+    # event as it reads the log (on PostgreSQL, while the batch before is folded); if none
+    # does, an event is made only when asked for, and one with a decoding plan may never be.
+    decodes = True
     # The layout of its tables and of what their rows hold: a new one remakes them (tracking.py).
     layout = 1
 

@@ -114,6 +114,7 @@ class Projector:
                     if names is None or name in names
                 }
                 start = min(tracked.values(), default=0)
+                decode = any(self.projections[name].decodes for name in tracked)
                 head = self.app.head_position() if until is None else until
                 if start >= head:
                     break
@@ -125,12 +126,14 @@ class Projector:
                 previous = datetime.fromisoformat(row[0]) if row and row[0] else None
                 batch = ahead.take(start, previous, head)
                 if batch is None:
-                    batch = self._log.read(start, previous, min(size, head - start), head)
+                    batch = self._log.read(start, previous, min(size, head - start), head, decode)
                 if not batch:
                     break
                 last = batch[-1]
                 if last.position < head and self.read_ahead:  # read while this one is applied
-                    ahead.read(last.position, last.recorded_at, min(size, head - last.position), head)
+                    ahead.read(
+                        last.position, last.recorded_at, min(size, head - last.position), head, decode
+                    )
                 self._apply(start, batch, tracked)
                 done += len(batch)
                 if progress:

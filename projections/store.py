@@ -23,9 +23,11 @@ MAP_BYTES = 2 << 30  # SQLite caps it at 2 GB unless built otherwise
 class Tx:
     """A cursor inside one transaction, speaking `?` placeholders on either database."""
 
-    def __init__(self, cursor: Any, postgres: bool):
+    def __init__(self, cursor: Any, postgres: bool, types: dict[str, dict[str, str]] | None = None):
+        """`types`: the column types of each table COPYed into, as found (PostgreSQL)."""
         self._cursor = cursor
         self.postgres = postgres
+        self._types = {} if types is None else types
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.postgres else sql
@@ -35,6 +37,8 @@ class Tx:
         KEY` becomes `INTEGER PRIMARY KEY`: the row id itself, one B-tree fewer to write."""
         if not self.postgres:
             statement = statement.replace(" BIGINT PRIMARY KEY", " INTEGER PRIMARY KEY")
+        else:
+            self._types.clear()  # a table made again may have other columns
         self._cursor.execute(statement)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Tx:
@@ -48,11 +52,16 @@ class Tx:
     def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """Inserts rows that cannot collide with any already there (keyed by log position,
         under the tracked row's lock). PostgreSQL takes them by COPY: one statement for
-        the lot instead of one parsed, planned and executed INSERT per row."""
+        the lot instead of one parsed, planned and executed INSERT per row; in its binary
+        format, which both sides write and read in about half the time of text."""
         if not rows:
             return
         if self.postgres:
-            with self._cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            types = self._column_types(table)
+            with self._cursor.copy(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.set_types([types[column] for column in columns])
                 write = copy.write_row
                 for row in rows:
                     write(row)
@@ -61,6 +70,16 @@ class Tx:
         self._cursor.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
         )
+
+    def _column_types(self, table: str) -> dict[str, str]:
+        found = self._types.get(table)
+        if found is None:
+            self._cursor.execute(
+                "SELECT column_name, udt_name FROM information_schema.columns"
+                " WHERE table_name = %s AND table_schema = current_schema()", (table,),
+            )
+            found = self._types[table] = dict(self._cursor.fetchall())
+        return found
 
     def fetchone(self) -> Any:
         return self._cursor.fetchone()
@@ -141,6 +160,7 @@ class ReadStore:
         self.postgres = env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
         self._writers = writers if writers is not None and not self.postgres else nullcontext()
         self._local = threading.local()
+        self._types: dict[str, dict[str, str]] = {}  # of the tables COPYed into
         if self.postgres:
             from psycopg_pool import ConnectionPool
 
@@ -183,7 +203,7 @@ class ReadStore:
         """One atomic unit: everything in it commits together or not at all."""
         if self.postgres:
             with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-                yield Tx(cur, True)
+                yield Tx(cur, True, self._types)
             return
         conn = self._sqlite()
         cur = conn.cursor()

@@ -22,12 +22,21 @@ class Moment(datetime):
         """`datetime.fromisoformat(text)`, keeping its stored text when the log's text is
         UTC (`isoformat()` leaves out a zero fraction of a second)."""
         moment = cls.fromisoformat(text)
-        if text.endswith("+00:00"):
-            if len(text) == 32:
-                object.__setattr__(moment, "_stored", text[:-6] + "Z")
-            elif len(text) == 25:
-                object.__setattr__(moment, "_stored", text[:-6] + ".000000Z")
+        kept = utc_text(text)
+        if kept is not None:
+            object.__setattr__(moment, "_stored", kept)
         return moment
+
+
+def utc_text(text: str) -> str | None:
+    """The stored text of the time an ISO text from the log gives, if that text is UTC (as
+    the log's times are) and worked out without parsing it; else None."""
+    if text.endswith("+00:00"):
+        if len(text) == 32:
+            return text[:-6] + "Z"
+        if len(text) == 25:  # `isoformat()` leaves out a zero fraction of a second
+            return text[:-6] + ".000000Z"
+    return None
 
 
 def stored(moment: datetime) -> str:

@@ -86,6 +86,7 @@ class _Objectives:
 
 class ApprovalAuditProjection(Projection):
     name = "approval_audit"
+    decodes = False  # approval decisions and drafts only
     tables = (DECISIONS_TABLE, OBJECTIVES_TABLE)
     schema = (
         f"CREATE TABLE IF NOT EXISTS {OBJECTIVES_TABLE} ("

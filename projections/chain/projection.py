@@ -13,6 +13,7 @@ LAST_LINK = "SELECT hash FROM okr_chain ORDER BY position DESC LIMIT 1"
 
 class ChainProjection(Projection):
     name = "chain"
+    decodes = False  # the stored bytes only
     tables = ("okr_chain",)
     schema = ("CREATE TABLE IF NOT EXISTS okr_chain (position BIGINT PRIMARY KEY, hash TEXT NOT NULL)",)
     # Rebuilding the chain would bless whatever the log holds now, alterations included:

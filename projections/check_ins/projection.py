@@ -29,6 +29,7 @@ CORRECTED = "okr:Objective.CheckInCorrected"
 
 class CheckInsProjection(Projection):
     name = "check_ins"
+    decodes = False  # check-ins and corrections, by their plain values
     tables = (CHECK_INS, CORRECTIONS)
     schema = (
         f"CREATE TABLE IF NOT EXISTS {CHECK_INS} ("
@@ -50,6 +51,14 @@ class CheckInsProjection(Projection):
         for logged in batch:
             topic = logged.topic
             if topic == RECORDED:
+                p = logged.plain
+                if p is not None:  # the same row as below, without making the event
+                    check_ins.append((
+                        logged.position, str(logged.stored.originator_id), p["check_in_id"],
+                        p["key_result_id"], p["value"], p["confidence"], p["note"],
+                        p["measured_at"], logged.recorded_text, p["actor_id"],
+                    ))
+                    continue
                 e = logged.event
                 check_ins.append((
                     logged.position, str(e.originator_id), str(e.check_in_id),
@@ -57,6 +66,13 @@ class CheckInsProjection(Projection):
                     logged.recorded_text, str(e.actor_id),
                 ))
             elif topic == CORRECTED:
+                p = logged.plain
+                if p is not None:
+                    corrections.append((
+                        str(logged.stored.originator_id), p["check_in_id"], logged.position,
+                        p["value"], p["reason"], p["actor_id"], logged.recorded_text,
+                    ))
+                    continue
                 e = logged.event
                 corrections.append((
                     str(e.originator_id), str(e.check_in_id), logged.position, e.value, e.reason,

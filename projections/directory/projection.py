@@ -30,8 +30,12 @@ END_MEMBER = (
 )
 
 
+TOPICS = frozenset((REGISTERED, MEMBER_ADDED, MEMBER_REMOVED))
+
+
 class DirectoryProjection(Projection):
     name = "directory"
+    decodes = False  # users and memberships only
     tables = (USERS_TABLE, MEMBERS_TABLE)
     schema = (
         f"CREATE TABLE IF NOT EXISTS {USERS_TABLE} ("
@@ -45,7 +49,10 @@ class DirectoryProjection(Projection):
     def process(self, tx: Tx, batch: Sequence[Logged]) -> None:
         users = []
         for logged in batch:
-            topic, e = logged.topic, logged.event
+            topic = logged.topic
+            if topic not in TOPICS:
+                continue
+            e = logged.event
             if topic == REGISTERED:
                 users.append((
                     logged.position, str(e.originator_id), e.name, e.email, bool(e.admin),

@@ -18,6 +18,7 @@ COLUMNS = ("position", "recorded_at", "type", "aggregate_id", "version", "actor_
 
 class FeedProjection(Projection):
     name = "feed"
+    decodes = False  # plain values, where the event's class has a decoding plan
     tables = ("okr_feed",)
     schema = (
         "CREATE TABLE IF NOT EXISTS okr_feed ("
@@ -35,6 +36,19 @@ class FeedProjection(Projection):
 
 
 def _row(e: Logged) -> tuple:
+    values = e.plain
+    if values is not None:  # the same row as below, without making the event
+        stored = e.stored
+        if e.topic.startswith(HIDDEN_TOPICS):
+            return (
+                e.position, e.recorded_text, HIDDEN, str(stored.originator_id),
+                stored.originator_version, None, "{}",
+            )
+        return (
+            e.position, e.recorded_text, e.type, str(stored.originator_id),
+            stored.originator_version, values.get("actor_id"),
+            compact_json({k: v for k, v in values.items() if k not in ENVELOPE}),
+        )
     event = e.event
     if e.topic.startswith(HIDDEN_TOPICS):
         return (

@@ -51,6 +51,7 @@ STEPS: dict[str, tuple[str, Callable[[Any], str] | None]] = {
 
 class NegotiationProjection(Projection):
     name = "negotiation"
+    decodes = False  # negotiation steps only
     tables = (TABLE,)
     schema = (
         f"CREATE TABLE IF NOT EXISTS {TABLE} ("

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -13,7 +13,10 @@ from api.seed import DemoClock, seed_demo
 from domain.application import OkrApp
 from domain.objective import Objective
 from projections.notifications import Decoder, Log, Stored
-from projections.plans import plan_for
+from projections.check_ins.projection import CheckInsProjection
+from projections.feed.projection import FeedProjection
+from projections.plans import Ids, plan_for
+from projections.projection import Logged
 
 pytestmark = pytest.mark.integration
 
@@ -90,3 +93,48 @@ def test_stored_json_a_plan_does_not_expect_is_decoded_the_general_way(seeded_ap
         check_in.id, check_in.originator_id, check_in.originator_version, check_in.topic,
         json.dumps(variants["an integral value"]).encode(),
     )).value.__class__ is int
+
+
+class Rows:
+    """A stand-in transaction that keeps what a read model appends, table by table."""
+
+    postgres = False
+
+    def __init__(self):
+        self.tables: dict[str, list[tuple]] = {}
+
+    def append(self, table, columns, rows):
+        self.tables.setdefault(table, []).extend(rows)
+
+
+def test_events_made_when_asked_for_and_their_plain_values_give_the_same_rows(seeded_app):
+    app = seeded_app
+    head = app.head_position()
+    lazy = Log(app).read(0, None, head, head, decode=False)
+    eager = Log(app).read(0, None, head, head)
+    # the same events, recorded at the same times
+    assert [(e.position, e.recorded_at) for e in lazy] == [(e.position, e.recorded_at) for e in eager]
+    planned = [e for e in lazy if e.plain is not None]
+    assert len(planned) > head / 2 and all(e._event is None for e in planned)
+    # the same rows, whether a read model takes an event's plain values or the event itself
+    whole = [Logged(e.position, e.topic, e.recorded_at, e.event, e.stored) for e in eager]
+    assert all(e.plain is None for e in whole)
+    check_ins = sum(e.topic.startswith("okr:Objective.CheckIn") for e in lazy)
+    for projection, rows in ((FeedProjection(), head), (CheckInsProjection(), check_ins)):
+        from_plain, from_events = Rows(), Rows()
+        projection.process(from_plain, lazy)
+        projection.process(from_events, whole)
+        assert from_plain.tables == from_events.tables, projection.name
+        assert sum(map(len, from_plain.tables.values())) == rows > 100
+    # and the event itself, made later, is the one decoded at once
+    for made_later, at_once in zip(lazy, eager):
+        assert comparable(made_later.event) == comparable(at_once.event), made_later.topic
+
+
+def test_an_ids_text_is_the_uuids_text_however_its_hex_is_written():
+    ids = Ids(UUID)
+    for _ in range(50):
+        u = uuid4()
+        assert ids[u.hex] == str(u)
+        assert ids[u.hex.upper()] == str(u)  # not as the transcoder writes it: made a UUID
+    assert len(ids) == 100
