@@ -184,26 +184,37 @@ class Decoder:
             found = self._classes[topic] = (cls, getattr(cls, "class_version", 1), plan)
         return found
 
-    def parse(self, stored: Any) -> tuple[Plan, Any] | None:
-        """The plan of the event's class and the Struct it parsed from the stored JSON, if
-        the class has a plan with a timestamp and the JSON is as that plan expects; else None."""
-        plan = self._found(stored.topic)[2]
-        if plan is None or plan.when is None:
-            return None
-        try:
-            return plan, plan.parse(stored.state)
-        except Refused:
-            return None  # decoded the general way
+    def read(self, stored: Any, decode: bool) -> tuple[Any, datetime, tuple | None]:
+        """(the event or, unless `decode`, None if it can be made later; its timestamp; what
+        `Logged` needs to make it later: this decoder, its class's plan and the Struct that
+        parsed, or None when its class has no plan or its JSON is not as the plan expects)."""
+        found = self._classes.get(stored.topic)
+        if found is None:
+            found = self._found(stored.topic)
+        plan = found[2]
+        if plan is not None and plan.when is not None:
+            try:
+                parsed = plan.parse(stored.state)
+            except Refused:
+                parsed = None  # decoded the general way
+            if parsed is not None:
+                later = (self, plan, parsed)
+                if decode:
+                    event = self._made(stored, found, plan.state(parsed))
+                    return event, event.timestamp, later
+                return None, plan.when(parsed), later
+        event = self.decode(stored)
+        return event, event.timestamp, None
 
     def _decode(self, stored: Any, plan: Plan | None = None, parsed: Any = None) -> Any:
         """Mapper.to_domain_event, step by step; from the Struct `plan` parsed, if given."""
-        cls, class_version, found_plan = self._found(stored.topic)
+        found = self._found(stored.topic)
         state = None
         if parsed is not None:
             state = plan.state(parsed)
-        elif found_plan is not None:
+        elif found[2] is not None:
             try:
-                state = found_plan.state(found_plan.parse(stored.state))
+                state = found[2].state(found[2].parse(stored.state))
             except Refused:
                 pass  # not as the plan expects: decoded the general way
         try:
@@ -218,6 +229,10 @@ class Decoder:
                 f"originator_id '{stored.originator_id}' and originator_version "
                 f"{stored.originator_version}: {e}"
             ) from e
+        return self._made(stored, found, state)
+
+    def _made(self, stored: Any, found: tuple[type, int, Plan | None], state: dict[str, Any]) -> Any:
+        cls, class_version, _ = found
         originator_id = self.originator(stored.originator_id)
         if type(originator_id) is Id:
             state["originator_id"] = originator_id
@@ -314,21 +329,14 @@ class Log:
                 in self._rows(after + 1, stop, limit)
             ]
         decoder = self._decoder
-        parse = decoder.parse if decoder.fast else None
+        read = decoder.read if decoder.fast else None
         batch = []
         for n in stored:
-            later = None if parse is None else parse(n)
-            if later is None:
-                event = decoder.decode(n)
+            if read is None:
+                event, later = decoder.decode(n), None
                 timestamp = event.timestamp
             else:
-                plan, parsed = later
-                if decode:
-                    event = decoder.decode(n, plan, parsed)
-                    timestamp = event.timestamp
-                else:
-                    event, timestamp = None, plan.when(parsed)
-                later = (decoder, plan, parsed)
+                event, timestamp, later = read(n, decode)
             recorded = timestamp if previous is None or timestamp > previous else previous
             batch.append(Logged(n.id, n.topic, recorded, event, n, later))
             previous = recorded

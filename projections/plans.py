@@ -43,13 +43,15 @@ class Plan(NamedTuple):
 _COLUMNS = {"originator_id", "originator_version"}
 
 
+# Not tracked by the garbage collector (`gc=False`): they hold text and numbers, and a
+# batch's events keep them alive (`Logged.plain`), tens of thousands at a time.
 class _UUIDHex(msgspec.Struct, tag_field="_type_", tag="uuid_hex", rename={"data": "_data_"},
-               forbid_unknown_fields=True):
+               forbid_unknown_fields=True, gc=False):
     data: str
 
 
 class _DatetimeISO(msgspec.Struct, tag_field="_type_", tag="datetime_iso", rename={"data": "_data_"},
-                   forbid_unknown_fields=True):
+                   forbid_unknown_fields=True, gc=False):
     data: str
 
 
@@ -130,7 +132,9 @@ def plan_for(
         fields.append((field.name, parsed))
         makes.append(f"{field.name!r}: {make.format('s.' + field.name)}")
         plains.append(f"{field.name!r}: {plain.format('s.' + field.name)}")
-    struct = msgspec.defstruct(f"{cls.__qualname__}State", fields, forbid_unknown_fields=True)
+    struct = msgspec.defstruct(
+        f"{cls.__qualname__}State", fields, forbid_unknown_fields=True, gc=False
+    )
     # Made once per class, as dataclasses make their __init__: one dict display, in the
     # order of the class's fields, which is the order the transcoder wrote them in.
     source = (
