@@ -61,7 +61,7 @@ class Decoder:
             type(transcoder) is JSONTranscoder and not mapper.cipher and not mapper.compressor
             and type(transcoder.names.get("uuid_hex")) is UUIDAsHex
         )
-        self.decode = self._decode if self.fast else self._mapped
+        self.decode = self._decode if self.fast else mapper.to_domain_event
         self._names = transcoder.names
         self._uuids: dict[str, UUID] = {}
         self._ids = Ids(self._uuid)  # their texts
@@ -172,9 +172,6 @@ class Decoder:
             self._originators[key] = shared
         return shared
 
-    def _mapped(self, stored: Any, plan: Plan | None = None, parsed: Any = None) -> Any:
-        return self.mapper.to_domain_event(stored)
-
     def _found(self, topic: str) -> tuple[type, int, Plan | None]:
         """The class of events of `topic`, its version, and its decoding plan if it has one."""
         found = self._classes.get(topic)
@@ -188,9 +185,7 @@ class Decoder:
         """(the event or, unless `decode`, None if it can be made later; its timestamp; what
         `Logged` needs to make it later: this decoder, its class's plan and the Struct that
         parsed, or None when its class has no plan or its JSON is not as the plan expects)."""
-        found = self._classes.get(stored.topic)
-        if found is None:
-            found = self._found(stored.topic)
+        found = self._found(stored.topic)
         plan = found[2]
         if plan is not None and plan.when is not None:
             try:
@@ -206,15 +201,18 @@ class Decoder:
         event = self.decode(stored)
         return event, event.timestamp, None
 
-    def _decode(self, stored: Any, plan: Plan | None = None, parsed: Any = None) -> Any:
-        """Mapper.to_domain_event, step by step; from the Struct `plan` parsed, if given."""
+    def made_later(self, stored: Any, plan: Plan, parsed: Any) -> Any:
+        """The event `read` left to be made, from the Struct its plan parsed."""
+        return self._made(stored, self._found(stored.topic), plan.state(parsed))
+
+    def _decode(self, stored: Any) -> Any:
+        """Mapper.to_domain_event, step by step."""
         found = self._found(stored.topic)
+        plan = found[2]
         state = None
-        if parsed is not None:
-            state = plan.state(parsed)
-        elif found[2] is not None:
+        if plan is not None:
             try:
-                state = found[2].state(found[2].parse(stored.state))
+                state = plan.state(plan.parse(stored.state))
             except Refused:
                 pass  # not as the plan expects: decoded the general way
         try:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from projections.store import Tx
-from projections.timefmt import stored
+from projections.timefmt import plain, stored
 
 
 _TYPES: dict[str, str] = {}  # by topic: there are a few dozen
@@ -48,8 +48,14 @@ class Logged:
         event = self._event
         if event is None:
             decoder, plan, parsed = self._later
-            event = self._event = decoder.decode(self.stored, plan, parsed)
+            event = self._event = decoder.made_later(self.stored, plan, parsed)
         return event
+
+    @property
+    def originator(self) -> Any:
+        """What holds the event's `originator_id` and `originator_version` without making
+        it: the event once made, else the stored event."""
+        return self.stored if self._event is None else self._event
 
     @property
     def plain(self) -> dict[str, Any] | None:
@@ -60,6 +66,13 @@ class Logged:
             _, plan, parsed = self._later
             plain = self._plain = plan.plain(parsed)
         return plain
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The event's state as plain values (ids and times as text): `plain`, or worked out
+        from the event where its class has no decoding plan."""
+        found = self.plain
+        return found if found is not None else plain(vars(self.event))
 
     @property
     def type(self) -> str:

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 from projections.projection import Logged, Projection
 from projections.store import Tx
-from projections.timefmt import stored
 
 CHECK_INS = "okr_check_ins"
 CORRECTIONS = "okr_check_in_corrections"
@@ -51,32 +50,17 @@ class CheckInsProjection(Projection):
         for logged in batch:
             topic = logged.topic
             if topic == RECORDED:
-                p = logged.plain
-                if p is not None:  # the same row as below, without making the event
-                    check_ins.append((
-                        logged.position, str(logged.stored.originator_id), p["check_in_id"],
-                        p["key_result_id"], p["value"], p["confidence"], p["note"],
-                        p["measured_at"], logged.recorded_text, p["actor_id"],
-                    ))
-                    continue
-                e = logged.event
+                v = logged.values
                 check_ins.append((
-                    logged.position, str(e.originator_id), str(e.check_in_id),
-                    str(e.key_result_id), e.value, e.confidence, e.note, stored(e.measured_at),
-                    logged.recorded_text, str(e.actor_id),
+                    logged.position, str(logged.originator.originator_id), v["check_in_id"],
+                    v["key_result_id"], v["value"], v["confidence"], v["note"], v["measured_at"],
+                    logged.recorded_text, v["actor_id"],
                 ))
             elif topic == CORRECTED:
-                p = logged.plain
-                if p is not None:
-                    corrections.append((
-                        str(logged.stored.originator_id), p["check_in_id"], logged.position,
-                        p["value"], p["reason"], p["actor_id"], logged.recorded_text,
-                    ))
-                    continue
-                e = logged.event
+                v = logged.values
                 corrections.append((
-                    str(e.originator_id), str(e.check_in_id), logged.position, e.value, e.reason,
-                    str(e.actor_id), logged.recorded_text,
+                    str(logged.originator.originator_id), v["check_in_id"], logged.position,
+                    v["value"], v["reason"], v["actor_id"], logged.recorded_text,
                 ))
         tx.append(CHECK_INS, CHECK_IN_COLUMNS, check_ins)
         tx.append(CORRECTIONS, CORRECTION_COLUMNS, corrections)

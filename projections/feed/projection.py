@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from projections.projection import Logged, Projection
 from projections.store import Tx
-from projections.timefmt import compact_json, plain
+from projections.timefmt import compact_json
 
 HIDDEN_TOPICS = ("okr:Receipt.",)  # idempotency bookkeeping, not organisation facts
 # The type of a hidden event's row: no payload, left out of every feed read, kept only so that
@@ -36,28 +36,15 @@ class FeedProjection(Projection):
 
 
 def _row(e: Logged) -> tuple:
-    values = e.plain
-    if values is not None:  # the same row as below, without making the event
-        stored = e.stored
-        if e.topic.startswith(HIDDEN_TOPICS):
-            return (
-                e.position, e.recorded_text, HIDDEN, str(stored.originator_id),
-                stored.originator_version, None, "{}",
-            )
-        return (
-            e.position, e.recorded_text, e.type, str(stored.originator_id),
-            stored.originator_version, values.get("actor_id"),
-            compact_json({k: v for k, v in values.items() if k not in ENVELOPE}),
-        )
-    event = e.event
+    origin = e.originator
     if e.topic.startswith(HIDDEN_TOPICS):
         return (
-            e.position, e.recorded_text, HIDDEN, str(event.originator_id),
-            event.originator_version, None, "{}",
+            e.position, e.recorded_text, HIDDEN, str(origin.originator_id),
+            origin.originator_version, None, "{}",
         )
-    actor = getattr(event, "actor_id", None)
+    values = e.values
     return (
-        e.position, e.recorded_text, e.type, str(event.originator_id),
-        event.originator_version, None if actor is None else plain(actor),
-        compact_json({k: v for k, v in vars(event).items() if k not in ENVELOPE}),
+        e.position, e.recorded_text, e.type, str(origin.originator_id),
+        origin.originator_version, values.get("actor_id"),
+        compact_json({k: v for k, v in values.items() if k not in ENVELOPE}),
     )
