@@ -85,7 +85,7 @@ def _kind(hint: Any) -> tuple[Any, str, str] | None:
     return None
 
 
-_CANONICAL = re.compile("[0-9a-f]{32}").fullmatch
+CANONICAL = re.compile("[0-9a-f]{32}").fullmatch  # a UUID's hex as the transcoder writes it
 
 
 class Ids(dict):
@@ -99,7 +99,7 @@ class Ids(dict):
     def __missing__(self, hex: str) -> str:
         if len(self) >= 100_000:
             self.clear()
-        if _CANONICAL(hex):  # as the transcoder writes them: the text without a UUID made
+        if CANONICAL(hex):  # as the transcoder writes them: the text without a UUID made
             text = f"{hex[:8]}-{hex[8:12]}-{hex[12:16]}-{hex[16:20]}-{hex[20:]}"
         else:
             text = str(self._uuid(hex))

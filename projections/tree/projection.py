@@ -30,6 +30,7 @@ from projections.projection import Logged, Projection
 from projections.store import Tx
 from projections.timefmt import parsed, stored
 from projections.tree import tables as sql
+from projections.tree.mutation import Mutator
 from projections.tree.versions import Encoder, fields
 
 Load = Callable[[UUID, int], Aggregate]
@@ -118,6 +119,7 @@ class TreeProjection(Projection):
         # By the id's number (`UUID.int`): hashed far quicker than a UUID, event after event.
         self._aggregates: OrderedDict[int, Aggregate] = OrderedDict()
         self._encoder = Encoder()
+        self._mutate = Mutator()
         # Kept objectives that forgot superseded check-ins, with the latest recorded time
         # among the check-ins they had when forgetting without knowing the close (or None).
         self._forgot: dict[int, datetime | None] = {}
@@ -189,7 +191,7 @@ class TreeProjection(Projection):
             return self._keep(event.mutate(None))
         cached = self._cached(event.originator_id, version - 1)
         if cached is not None:
-            return self._keep(event.mutate(cached))
+            return self._keep(self._mutate(event, cached))
         return self._keep(self._load(event.originator_id, version))
 
     def _at(self, aggregate_id: UUID, version: int) -> Aggregate:
@@ -206,7 +208,7 @@ class TreeProjection(Projection):
                 # The correction of a forgotten check-in changes no value shown: apply the
                 # event (its version and time) to a stand-in, then forget that too.
                 cached.check_ins[event.check_in_id] = _FORGOTTEN
-                event.mutate(cached)
+                self._mutate(event, cached)
                 del cached.check_ins[event.check_in_id]
                 return self._keep(cached)
         return self._fold(event)

@@ -149,9 +149,11 @@ class _Kept:
 
 
 def _number(value: Any) -> str:
-    """A number as JSON, exactly as `dumps` writes it."""
+    """A number (or null) as JSON, exactly as `dumps` writes it."""
     if type(value) is float and value - value == 0.0:  # finite
         return float.__repr__(value)
+    if value is None:
+        return "null"
     return dumps(value)
 
 
@@ -246,7 +248,8 @@ class Encoder:
                 value = None if check_in is None else check_in.value_as_of()
                 confidence = None if check_in is None else check_in.confidence
                 progress = rules.key_result_progress(kr, value)
-                entry = (kr, check_in, dumps([value, confidence, progress]), progress)
+                text = f"[{_number(value)},{_number(confidence)},{_number(progress)}]"
+                entry = (kr, check_in, text, progress)
             measured.append(entry)
             parts.append((entry[3], weight))
         kept.measured = measured

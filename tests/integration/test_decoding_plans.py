@@ -12,7 +12,7 @@ import pytest
 from api.seed import DemoClock, seed_demo
 from domain.application import OkrApp
 from domain.objective import Objective
-from projections.notifications import Decoder, Log, Stored
+from projections.notifications import Decoder, Id, Log, Stored
 from projections.check_ins.projection import CheckInsProjection
 from projections.feed.projection import FeedProjection
 from projections.plans import Ids, plan_for
@@ -138,3 +138,14 @@ def test_an_ids_text_is_the_uuids_text_however_its_hex_is_written():
         assert ids[u.hex] == str(u)
         assert ids[u.hex.upper()] == str(u)  # not as the transcoder writes it: made a UUID
     assert len(ids) == 100
+
+
+def test_an_id_made_from_hex_is_the_uuid_that_hex_makes():
+    for _ in range(50):
+        u = uuid4()
+        for spelling in (u.hex, u.hex.upper(), str(u), "{%s}" % u):
+            made = Id.of_hex(spelling)
+            assert type(made) is Id
+            assert (made, hash(made), str(made), made.is_safe) == (u, hash(u), str(u), u.is_safe)
+    with pytest.raises(ValueError):
+        Id.of_hex("not a uuid")

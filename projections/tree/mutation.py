@@ -1,0 +1,74 @@
+"""`event.mutate(aggregate)`, for the events of the domain's `@event` methods, without the
+library's lookups on every event.
+
+For such an event, the library's `mutate` checks the aggregate's id and next version, looks
+up the decorated method, works out which of the event's attributes it takes (a dict built
+anew each time), binds it and calls it, then sets the version and modified time. Folding
+the whole log runs that a million times; here the method and its parameters' names are
+found once per event class, and the rest done exactly as the library does. A class whose
+`mutate` or `apply` is not the library's own (an aggregate's first event, an `apply`
+written by hand) is left to its own `mutate`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from types import FunctionType
+from typing import Any
+
+from eventsourcing.domain import (
+    CanMutateAggregate,
+    DecoratedFuncCaller,
+    OriginatorIDError,
+    OriginatorVersionError,
+    decorated_funcs,
+)
+
+_Call = tuple[Callable[..., None], tuple[str, ...]]
+
+
+def _call_for(cls: type) -> _Call | None:
+    """The decorated method of `cls` and the names of its parameters, if `event.mutate(a)`
+    is the library's: check, `DecoratedFuncCaller.apply`, set the version and time."""
+    if cls.mutate is not CanMutateAggregate.mutate or cls.apply is not DecoratedFuncCaller.apply:
+        return None
+    func = decorated_funcs.get(cls)
+    if type(func) is not FunctionType:
+        return None
+    # `DecoratedFuncCaller.apply` ends with `super().apply(aggregate)`: the library's no-op,
+    # unless a class between them in the MRO has an `apply` of its own.
+    mro = cls.__mro__
+    after = mro[mro.index(DecoratedFuncCaller) + 1:]
+    if next(c for c in after if "apply" in vars(c)) is not CanMutateAggregate:
+        return None
+    names = tuple(name for name in inspect.signature(func).parameters if name != "self")
+    return func, names
+
+
+class Mutator:
+    """`mutator(event, aggregate)` does what `event.mutate(aggregate)` does, and returns it."""
+
+    def __init__(self) -> None:
+        self._calls: dict[type, _Call | None] = {}
+
+    def __call__(self, event: Any, aggregate: Any) -> Any:
+        cls = type(event)
+        try:
+            call = self._calls[cls]
+        except KeyError:
+            call = self._calls[cls] = _call_for(cls)
+        if call is None or aggregate is None:
+            return event.mutate(aggregate)
+        state = event.__dict__
+        originator_id = state["originator_id"]
+        if originator_id != aggregate.id:
+            raise OriginatorIDError(originator_id, aggregate.id)
+        version = state["originator_version"]
+        if version != aggregate.version + 1:
+            raise OriginatorVersionError(version, aggregate.version + 1)
+        func, names = call
+        func(aggregate, **{name: state[name] for name in names if name in state})
+        aggregate.version = version
+        aggregate.modified_on = state["timestamp"]
+        return aggregate
