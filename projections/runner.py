@@ -21,7 +21,6 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 
 from domain.application import OkrApp
 from projections import rebuild, tracking
@@ -119,11 +118,7 @@ class Projector:
                 if start >= head:
                     break
                 with self.store.reading() as tx:
-                    row = tx.execute(
-                        "SELECT recorded_at FROM okr_tracking WHERE projection = ?",
-                        (min(tracked, key=tracked.get),),
-                    ).fetchone()
-                previous = datetime.fromisoformat(row[0]) if row and row[0] else None
+                    previous = tracking.seen(tx, min(tracked, key=tracked.get))[1]
                 batch = ahead.take(start, previous, head)
                 if batch is None:
                     batch = self._log.read(start, previous, min(size, head - start), head, decode)

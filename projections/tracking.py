@@ -69,6 +69,14 @@ def positions(tx: Tx) -> dict[str, int]:
     return dict(tx.execute("SELECT projection, position FROM okr_tracking").fetchall())
 
 
+def seen(tx: Tx, name: str) -> tuple[int, datetime | None]:
+    """A read model's position and the recorded time there, as a reader sees them (no lock)."""
+    pos, recorded = tx.execute(
+        "SELECT position, recorded_at FROM okr_tracking WHERE projection = ?", (name,)
+    ).fetchone()
+    return pos, datetime.fromisoformat(recorded) if recorded else None
+
+
 def tracked(tx: Tx, name: str) -> tuple[int, datetime | None]:
     """A read model's position and the recorded time there, its row locked on PostgreSQL
     (SQLite's write transaction holds the whole database)."""

@@ -13,6 +13,7 @@ written by hand) is left to its own `mutate`.
 from __future__ import annotations
 
 import inspect
+from operator import itemgetter
 from collections.abc import Callable
 from types import FunctionType
 from typing import Any
@@ -25,7 +26,9 @@ from eventsourcing.domain import (
     decorated_funcs,
 )
 
-_Call = tuple[Callable[..., None], tuple[str, ...]]
+# (the method, its parameters' names, an itemgetter of their values in order if all may be
+# passed by position)
+_Call = tuple[Callable[..., None], tuple[str, ...], Callable[[dict], tuple] | None]
 
 
 def _call_for(cls: type) -> _Call | None:
@@ -42,8 +45,10 @@ def _call_for(cls: type) -> _Call | None:
     after = mro[mro.index(DecoratedFuncCaller) + 1:]
     if next(c for c in after if "apply" in vars(c)) is not CanMutateAggregate:
         return None
-    names = tuple(name for name in inspect.signature(func).parameters if name != "self")
-    return func, names
+    parameters = [p for name, p in inspect.signature(func).parameters.items() if name != "self"]
+    names = tuple(p.name for p in parameters)
+    positional = len(names) > 1 and all(p.kind is p.POSITIONAL_OR_KEYWORD for p in parameters)
+    return func, names, itemgetter(*names) if positional else None
 
 
 class Mutator:
@@ -67,8 +72,15 @@ class Mutator:
         version = state["originator_version"]
         if version != aggregate.version + 1:
             raise OriginatorVersionError(version, aggregate.version + 1)
-        func, names = call
-        func(aggregate, **{name: state[name] for name in names if name in state})
+        func, names, values = call
+        try:
+            args = None if values is None else values(state)
+        except KeyError:  # a parameter the event leaves to its default: passed by name
+            args = None
+        if args is not None:
+            func(aggregate, *args)
+        else:
+            func(aggregate, **{name: state[name] for name in names if name in state})
         aggregate.version = version
         aggregate.modified_on = state["timestamp"]
         return aggregate
