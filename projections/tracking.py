@@ -69,10 +69,12 @@ def positions(tx: Tx) -> dict[str, int]:
     return dict(tx.execute("SELECT projection, position FROM okr_tracking").fetchall())
 
 
-def seen(tx: Tx, name: str) -> tuple[int, datetime | None]:
-    """A read model's position and the recorded time there, as a reader sees them (no lock)."""
+def seen(tx: Tx, name: str, lock: bool = False) -> tuple[int, datetime | None]:
+    """A read model's position and the recorded time there, as a reader sees them; with
+    `lock`, its row locked on PostgreSQL."""
+    suffix = " FOR UPDATE" if lock and tx.postgres else ""
     pos, recorded = tx.execute(
-        "SELECT position, recorded_at FROM okr_tracking WHERE projection = ?", (name,)
+        f"SELECT position, recorded_at FROM okr_tracking WHERE projection = ?{suffix}", (name,)
     ).fetchone()
     return pos, datetime.fromisoformat(recorded) if recorded else None
 
@@ -80,11 +82,7 @@ def seen(tx: Tx, name: str) -> tuple[int, datetime | None]:
 def tracked(tx: Tx, name: str) -> tuple[int, datetime | None]:
     """A read model's position and the recorded time there, its row locked on PostgreSQL
     (SQLite's write transaction holds the whole database)."""
-    lock = " FOR UPDATE" if tx.postgres else ""
-    pos, recorded = tx.execute(
-        f"SELECT position, recorded_at FROM okr_tracking WHERE projection = ?{lock}", (name,)
-    ).fetchone()
-    return pos, datetime.fromisoformat(recorded) if recorded else None
+    return seen(tx, name, lock=True)
 
 
 def move(tx: Tx, name: str, position: int, recorded_at: datetime | None) -> None:

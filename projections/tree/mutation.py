@@ -13,8 +13,8 @@ written by hand) is left to its own `mutate`.
 from __future__ import annotations
 
 import inspect
-from operator import itemgetter
 from collections.abc import Callable
+from operator import itemgetter
 from types import FunctionType
 from typing import Any
 
@@ -32,8 +32,9 @@ _Call = tuple[Callable[..., None], tuple[str, ...], Callable[[dict], tuple] | No
 
 
 def _call_for(cls: type) -> _Call | None:
-    """The decorated method of `cls` and the names of its parameters, if `event.mutate(a)`
-    is the library's: check, `DecoratedFuncCaller.apply`, set the version and time."""
+    """The decorated method of `cls`, the names of its parameters and, if all of them may
+    be passed by position, a getter of their values in order; if `event.mutate(a)` is the
+    library's: check, `DecoratedFuncCaller.apply`, set the version and time."""
     if cls.mutate is not CanMutateAggregate.mutate or cls.apply is not DecoratedFuncCaller.apply:
         return None
     func = decorated_funcs.get(cls)
