@@ -153,9 +153,15 @@ def _run_as() -> dict:
 
 
 class Postgres:
-    """A throwaway PostgreSQL server on 127.0.0.1 and a free port, as the tests start one."""
+    """A throwaway PostgreSQL server on 127.0.0.1 and a free port, as the tests start one.
 
-    def __init__(self) -> None:
+    Unless `durable`, it neither syncs nor waits for its WAL at a commit: reading and
+    rebuilding measure the projections, not the disk. A benchmark of writes wants the
+    commits a real server makes.
+    """
+
+    def __init__(self, durable: bool = False) -> None:
+        self.durable = durable
         self.base = Path(tempfile.mkdtemp(prefix="okr-bench-pg-", dir="/tmp"))
         self.user, self.password = "okr_bench", secrets.token_hex(16)
         with socket.socket() as probe:
@@ -182,9 +188,11 @@ class Postgres:
             f"--pwfile={pwfile}", "--auth=scram-sha-256", "--no-locale", "--encoding=UTF8",
             "--no-sync",
         )
-        options = (
-            f"-F -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
-            f" -c listen_addresses=127.0.0.1 -p {self.port} -k {self.base}"
+        options = "" if self.durable else (
+            "-F -c fsync=off -c full_page_writes=off -c synchronous_commit=off "
+        )
+        options += (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.base}"
             f" -c max_connections=100 -c shared_buffers=256MB -c max_wal_size=4GB"
         )
         self._run(
@@ -237,8 +245,8 @@ class Postgres:
 
 
 @contextmanager
-def postgres() -> Iterator[Postgres]:
-    server = Postgres()
+def postgres(durable: bool = False) -> Iterator[Postgres]:
+    server = Postgres(durable)
     try:
         yield server.start()
     finally:

@@ -2,7 +2,7 @@
 on the same store, in the same run; and the latency of a 1,000-objective tree read under
 that load.
 
-  1. A fresh SQLite store gets an organisation, an active cycle and 1,000 approved
+  1. A fresh store gets an organisation, an active cycle and 1,000 approved
      objectives (through the use cases).
   2. Raw: one thread records a check-in on an objective aggregate and calls `app.save()`,
      over and over: one event, one transaction, one commit each (the baseline), before the
@@ -12,8 +12,11 @@ that load.
      check-ins to 16 objectives for `--seconds`, while one more client reads the tree of
      the cycle twice a second. Writes/s ÷ raw saves/s is the ratio (target ≥ 0.5).
 
-    uv run python -m bench.http_writes              # 1,000 objectives, 15 s of load
-    uv run python -m bench.http_writes --objectives 200 --seconds 5
+Both on SQLite (the embedded default: a file, its WAL synced at every commit) and on a
+throwaway PostgreSQL server that syncs its WAL at every commit.
+
+    uv run python -m bench.http_writes              # 1,000 objectives, 15 s of load, each store
+    uv run python -m bench.http_writes --objectives 200 --seconds 5 --no-postgres
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from uuid import uuid4
 
 import httpx
 
-from bench.common import ROOT, say
+from bench.common import ROOT, postgres, say
 
 CLIENTS = 16
 READ_EVERY = 0.5  # seconds between tree reads
@@ -199,15 +202,9 @@ def quantile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q * 100) - 1] if len(values) >= 2 else float("nan")
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--objectives", type=int, default=1000)
-    parser.add_argument("--seconds", type=float, default=15.0)
-    parser.add_argument("--raw", type=int, default=2000, help="saves in the raw baseline")
-    args = parser.parse_args(argv)
-    folder = Path(tempfile.mkdtemp(prefix="okr-bench-http-"))
-    url = f"sqlite:///{folder / 'okr.db'}"
-    say(f"setting up {args.objectives:,} approved objectives in {url} ...")
+def measure(url: str, store: str, args: argparse.Namespace) -> None:
+    """The figures on one store."""
+    say(f"{store}: setting up {args.objectives:,} approved objectives ...")
     org = organise(url, max(args.objectives, CLIENTS))
     before = raw_saves(url, org, args.raw)
     port = free_port()
@@ -225,17 +222,35 @@ def main(argv: list[str] | None = None) -> None:
     # a minute, and a baseline taken on one side of the load alone would tilt the ratio.
     after = raw_saves(url, org, args.raw)
     raw = (before + after) / 2
-    say(f"raw app.save() of one check-in, one thread:      {raw:8,.0f} saves/s "
+    say(f"{store}: raw app.save() of one check-in, one thread: {raw:8,.0f} saves/s "
         f"(mean of {before:,.0f} before the load and {after:,.0f} after it)")
     rate, reads = result["rate"], result["reads"]
-    say(f"HTTP check-ins, {CLIENTS} clients, real socket:     {rate:8,.0f} writes/s "
+    say(f"{store}: HTTP check-ins, {CLIENTS} clients, real socket: {rate:8,.0f} writes/s "
         f"({result['writes']:,} in {args.seconds:.0f} s; p50 {quantile(result['write_latency'], 0.5) * 1e3:.1f} ms,"
         f" p99 {quantile(result['write_latency'], 0.99) * 1e3:.1f} ms)")
-    say(f"ratio HTTP ÷ raw: {rate / raw:.2f} (target ≥ 0.50)")
-    say(f"tree of {args.objectives:,} objectives under that load: {len(reads)} reads, "
+    say(f"{store}: ratio HTTP ÷ raw: {rate / raw:.2f} (target ≥ 0.50)")
+    say(f"{store}: tree of {args.objectives:,} objectives under that load: {len(reads)} reads, "
         f"p50 {quantile(reads, 0.5) * 1e3:.1f} ms, p99 {quantile(reads, 0.99) * 1e3:.1f} ms")
     if result["failures"]:
-        say(f"{len(result['failures'])} failed requests, e.g. {result['failures'][0]}")
+        say(f"{store}: {len(result['failures'])} failed requests, e.g. {result['failures'][0]}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--objectives", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--raw", type=int, default=2000, help="saves in each raw baseline")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    args = parser.parse_args(argv)
+    if not args.no_sqlite:
+        folder = Path(tempfile.mkdtemp(prefix="okr-bench-http-"))
+        measure(f"sqlite:///{folder / 'okr.db'}", "sqlite", args)
+    if not args.no_postgres:
+        # A server that syncs its WAL at every commit, as a real one does: the commit each
+        # raw save waits for is what group commit shares among the HTTP writers.
+        with postgres(durable=True) as server:
+            measure(server.create_database("okr_http"), "postgresql", args)
 
 
 if __name__ == "__main__":
