@@ -22,7 +22,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import resolve_topic
 
-from projections.plans import CANONICAL, Ids, Plan, Refused, plan_for
+from projections.plans import CANONICAL, IDS_KEPT, Ids, Plan, Refused, plan_for
 from projections.projection import Logged
 from projections.timefmt import Moment
 
@@ -132,7 +132,7 @@ class Decoder:
     def _uuid(self, data: str) -> UUID:
         found = self._uuids.get(data)
         if found is None:
-            if len(self._uuids) >= 100_000:
+            if len(self._uuids) >= IDS_KEPT:
                 self._uuids.clear()
             found = self._uuids[data] = Id.of_hex(data)
         return found
@@ -178,7 +178,7 @@ class Decoder:
                     shared = Id(key)  # as the SQLite recorder reads it: UUID text
                 except (TypeError, ValueError):
                     return stored  # (an aggregate id that is not a UUID)
-            if len(self._originators) >= 100_000:
+            if len(self._originators) >= IDS_KEPT:
                 self._originators.clear()
             self._originators[key] = shared
         return shared
