@@ -4,6 +4,7 @@ demo organisation seeded first and, printed, the tokens and curl lines to try it
 from __future__ import annotations
 
 import argparse
+import gc
 import secrets
 import signal
 import shlex
@@ -21,6 +22,8 @@ from domain.organisation import user_id_for
 DEMO_LEAD, DEMO_MEMBER = f"tom.becker@{DOMAIN}", f"jonas.weber@{DOMAIN}"
 # After a stop is asked for, requests still running get this long before they are cancelled.
 STOP_SECONDS = 5
+# The cyclic garbage collector's thresholds while serving (Python's are 700, 10, 10).
+COLLECTOR_THRESHOLDS = (50_000, 50, 1_000)
 
 
 def add_serve(commands: argparse._SubParsersAction) -> None:
@@ -82,6 +85,7 @@ def run_serve(args: argparse.Namespace, out: Console, err: Console) -> int:
         create_app(settings, ledger=ledger), host=args.host, port=args.port, log_level="warning",
         timeout_graceful_shutdown=STOP_SECONDS,
     ))
+    settle_collector()
     try:
         server.run()
     except SystemExit:  # uvicorn could not listen; it logged why and stopped the application
@@ -91,6 +95,20 @@ def run_serve(args: argparse.Namespace, out: Console, err: Console) -> int:
         return EXIT_FAILED
     err.print("okr serve: stopped", markup=False)
     return EXIT_OK
+
+
+def settle_collector() -> None:
+    """Leaves what the server has loaded by now out of the collector's walks from here on, and
+    has it walk the rest less often.
+
+    A server keeps what it loads for its whole life (modules, the application and its
+    routes, cached aggregates, the read models' caches), and nearly nothing it makes forms
+    a reference cycle. With Python's thresholds, under 16 writers the collector walked all
+    of it over and over: 1.44 s of a 10 s load, each full collection about 84 ms.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
 
 
 def _server_class():

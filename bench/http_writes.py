@@ -7,7 +7,7 @@ that load.
   2. Raw: one thread records a check-in on an objective aggregate and calls `app.save()`,
      over and over: one event, one transaction, one commit each (the baseline), before the
      load and again after it; the ratio is taken against the mean of the two.
-  3. The server (`uvicorn api.app:create_app`, one process, projections in-process) is
+  3. The server (`okr serve`: uvicorn, one process, projections in-process) is
      started on a free port; 16 client threads (one keep-alive connection each) POST
      check-ins to 16 objectives for `--seconds`, while one more client reads the tree of
      the cycle twice a second. Writes/s ÷ raw saves/s is the ratio (target ≥ 0.5).
@@ -103,9 +103,8 @@ def start_server(url: str, port: int, **env: str) -> subprocess.Popen:
     # The per-token rate limit is off: one token drives all 16 clients here.
     env = {**os.environ, "OKR_DATABASE_URL": url, "OKR_ADMIN_TOKEN": ADMIN_TOKEN, "OKR_RATE_LIMIT": "0", **env}
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--port", str(port),
-         "--log-level", "warning", "--no-access-log", "--loop", "uvloop", "--http", "httptools"],
-        cwd=ROOT, env=env,
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -119,3 +119,35 @@ def test_okr_serve_demo_prints_curl_lines_that_work(tmp_path):
             process.kill()
             process.wait()
     assert process.returncode == 0, process.stderr.read()[-2000:]
+
+
+def test_okr_serve_serves_with_what_it_loaded_left_out_of_the_collectors_walks(tmp_path, monkeypatch):
+    import argparse
+    import gc
+    import io
+
+    import uvicorn
+    from rich.console import Console
+
+    from api.serve import COLLECTOR_THRESHOLDS, run_serve
+
+    seen = {}
+
+    def run(self, *args, **kwargs):  # instead of serving: what the collector was set to
+        seen["thresholds"], seen["frozen"] = gc.get_threshold(), gc.get_freeze_count()
+        self.started = True
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    args = argparse.Namespace(
+        host="127.0.0.1", port=free_port(), demo=False, database_url=f"sqlite:///{tmp_path / 'okr.db'}",
+    )
+    before = gc.get_threshold()
+    assert before != COLLECTOR_THRESHOLDS and gc.get_freeze_count() == 0
+    try:
+        assert run_serve(args, Console(file=io.StringIO()), Console(file=io.StringIO())) == 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+    assert seen["thresholds"] == COLLECTOR_THRESHOLDS
+    # The application, its routes and the ledger built before serving are among them.
+    assert seen["frozen"] > 10_000
