@@ -139,7 +139,7 @@ def test_a_close_folded_after_a_restart_scores_what_an_unbroken_fold_scored(shar
 
 def test_a_rebuild_folds_with_the_file_unmapped_and_maps_it_again_after(tmp_path, monkeypatch):
     # Mapped, every page a rebuild touches would stay resident (bench.memory: 780 MB for
-    # 1M events against 203 MB unmapped); reads afterwards map the file again.
+    # 1M events against 106 MB unmapped); reads afterwards map the file again.
     url = f"sqlite:///{tmp_path / 'okr.db'}"
     build_log(url, objectives=3, check_ins_each=5)
     app = OkrApp(url)
