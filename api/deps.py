@@ -9,12 +9,14 @@ before anything else about the request is looked at."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
 import anyio.to_thread
+import msgspec
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
@@ -24,6 +26,7 @@ from litestar.params import HeaderParameter, Parameter
 from api.errors import BadRequest, TooManyRequests, Unauthorized
 from api.ledger import Ledger
 from api.tokens import Tokens
+from domain.receipt import IdempotencyKey
 
 
 @dataclass(frozen=True)
@@ -77,12 +80,12 @@ def expected_version(
     key: Key,  # resolved first, see the module's docstring
     if_match: Annotated[
         str | None,
-        HeaderParameter(name="If-Match", required=False, schema_extra=_HEADER_TEXT, pattern=r'^(W/)?"?[0-9]{1,12}"?$',
+        HeaderParameter(name="If-Match", required=False, schema_extra=_HEADER_TEXT, pattern=r'^(\*|(W/)?"?[0-9]{1,12}"?)$',
                         examples=[Example(value='"3"')],
-                        description="The version the write expects (its ETag), e.g. `\"3\"`."),
+                        description="The version the write expects (its ETag), e.g. `\"3\"`; `*`: any version."),
     ] = None,
 ) -> int | None:
-    if if_match is None:
+    if if_match is None or if_match.strip() == "*":  # RFC 9110: any current version
         return None
     text = if_match.strip()
     if text.startswith("W/"):
@@ -93,15 +96,32 @@ def expected_version(
     return int(text)
 
 
-def idempotency_key(
+async def idempotency_key(
     caller: CallerDep,
+    request: Request,
     idempotency: Annotated[
         str | None,
         HeaderParameter(name="Idempotency-Key", required=False, schema_extra=_HEADER_TEXT, min_length=1, max_length=200,
-                        description="A retried write with the same key returns the first result and records nothing again."),
+                        description="A retried write with the same key returns the first result and records nothing again;"
+                                    " the same key with another request is refused (422)."),
     ] = None,
 ) -> str | None:
-    return idempotency
+    if idempotency is None:
+        return None
+    return IdempotencyKey(idempotency, await request_digest(request))
+
+
+async def request_digest(request: Request) -> str:
+    """What makes a request the same request again: its method, path, query and body (JSON
+    with its keys sorted, so a client that writes them in another order still matches)."""
+    body = await request.body()
+    try:
+        body = msgspec.json.encode(msgspec.json.decode(body), order="sorted")
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        pass  # not JSON: its bytes as they are (the route refuses it anyway)
+    digest = hashlib.sha256(f"{request.method} {request.url.path}?{request.url.query}\n".encode())
+    digest.update(body)
+    return digest.hexdigest()
 
 
 AsOf = Annotated[
@@ -118,8 +138,15 @@ def read_position(
     ] = None,
     as_of: AsOf = None,
 ) -> int:
-    if as_of is not None and as_of.tzinfo is None:
-        raise BadRequest("as_of needs a time zone, e.g. 2026-03-03T00:00:00Z")
+    if as_of is not None:
+        if as_of.tzinfo is None:
+            raise BadRequest("as_of needs a time zone, e.g. 2026-03-03T00:00:00Z")
+        try:
+            as_of.astimezone(UTC)
+        except OverflowError:
+            raise BadRequest(
+                f"as_of {as_of.isoformat()} is out of range: in UTC it must fall between the years 1 and 9999"
+            ) from None
     return ledger.read_position(min_position, as_of)
 
 
@@ -136,7 +163,7 @@ DEPENDENCIES = {
     "ledger": Provide(ledger_of, sync_to_thread=False),
     "caller": Provide(caller_of),
     "expected": Provide(expected_version, sync_to_thread=False),
-    "key": Provide(idempotency_key, sync_to_thread=False),
+    "key": Provide(idempotency_key),
     "position": Provide(read_position, sync_to_thread=True),
     "moment": Provide(read_moment, sync_to_thread=False),
 }

@@ -121,7 +121,8 @@ def _retry_after(exc: Exception) -> dict[str, str] | None:
 
 def handle_known(request: Request, exc: Exception) -> Response[Problem]:
     status, rule = status_of(exc)
-    if isinstance(exc, Conflict) and exc.current_version is not None and request.headers.get("if-match"):
+    if isinstance(exc, Conflict) and exc.current_version is not None and \
+            request.headers.get("if-match", "").strip() not in ("", "*"):
         # The caller's If-Match named the version the domain found stale.
         status, rule = 412, "precondition_failed"
     version = getattr(exc, "current_version", None)
@@ -146,6 +147,8 @@ def handle_http(request: Request, exc: HTTPException) -> Response[Problem]:
             f"{e.get('message')}" + (f" (at {e['key']})" if e.get("key") else "") for e in errors
         )
         detail = f"the request is not valid: {found}" if found else detail
+        if any(e.get("key") == "data" and e.get("message") == "'data'" for e in errors):
+            detail = "the request has no body: send the JSON object this route documents at /schema"
     if status == 413:
         detail = "the request body is too large: send at most the documented size (64 KiB by default)"
     elif status == 404 and detail == "Not Found":

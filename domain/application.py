@@ -184,6 +184,7 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
         (the first is the one whose version the result gives; `result_id` names what the
         command created inside it, a key result say); they are saved in one transaction, with a
         receipt when an idempotency key was given, so a retry records nothing twice."""
+        request = getattr(key, "request", None)
         if key is not None:
             key = key.strip()
             if not key or len(key) > 200:
@@ -195,7 +196,7 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
             replayed.clear()
             primary_of.clear()
             with self.repository.deciding():
-                if key is not None and (previous := self._receipt(actor_id, key, name)) is not None:
+                if key is not None and (previous := self._receipt(actor_id, key, name, request)) is not None:
                     replayed.append(previous)
                     return []
                 primary, *others = work(now)
@@ -205,6 +206,7 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
                 to_save.append(Receipt(
                     id=receipt_id(actor_id, key), actor_id=actor_id, key=key, command=name,
                     result_id=result_id or primary.id, version=primary.version, timestamp=now,
+                    request=request,
                 ))
             return to_save
 
@@ -212,7 +214,7 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
             """The answer once the command is settled: only a conflict (a receipt to look
             for) and a command that changed nothing (the head) read the database here."""
             if isinstance(command.error, IntegrityError):
-                if key is not None and (previous := self._receipt(actor_id, key, name)) is not None:
+                if key is not None and (previous := self._receipt(actor_id, key, name, request)) is not None:
                     return previous
                 primary = primary_of[0]
                 raise Conflict(
@@ -253,7 +255,7 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
         pending.command.on_settled = on_settled
         self._committer.submit(pending.command)
 
-    def _receipt(self, actor_id: UUID, key: str, name: str) -> Recorded | None:
+    def _receipt(self, actor_id: UUID, key: str, name: str, request: str | None = None) -> Recorded | None:
         try:
             receipt = self.repository.get(
                 receipt_id(actor_id, key), projector_func=replay, deepcopy_from_cache=False
@@ -264,6 +266,11 @@ class OkrApp(OrganisationCases, OkrCases, Application[UUID]):
             raise InvalidValue(
                 f"idempotency key {key!r} was already used for another request ({receipt.command}):"
                 " send a new key with each new request"
+            )
+        if request is not None and receipt.request is not None and receipt.request != request:
+            raise InvalidValue(
+                f"idempotency key {key!r} was already used for a request with other content:"
+                " a retry must repeat the first request exactly; send a new key with each new request"
             )
         # The original position is not kept on the receipt; the head is at or after it,
         # which is what a reader waiting for this write needs.

@@ -8,7 +8,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain import rules
-from domain.errors import InvalidTransition, InvalidValue
+from domain.errors import InvalidTransition
 from domain.values import CycleState
 
 
@@ -27,10 +27,7 @@ class Cycle(Aggregate):
         now: datetime,
     ) -> Cycle:
         rules.require_text("name", name, 100)
-        if ends_on <= starts_on:
-            raise InvalidValue(
-                f"ends_on ({ends_on}) must come after starts_on ({starts_on})"
-            )
+        rules.require_cycle_dates(starts_on, ends_on)
         return cls(
             id=cycle_id, actor_id=actor_id, name=name.strip(), starts_on=starts_on,
             ends_on=ends_on, timestamp=now,

@@ -19,6 +19,19 @@ def receipt_id(actor_id: UUID, key: str) -> UUID:
     return uuid5(RECEIPT_NAMESPACE, f"{actor_id}:{key}")
 
 
+class IdempotencyKey(str):
+    """An idempotency key that knows the request it came with: `request` is a digest of
+    that request (say, its method, path and body), kept on the receipt so that the key sent
+    again with another request is refused rather than answered with the first's result."""
+
+    request: str | None
+
+    def __new__(cls, key: str, request: str | None = None) -> IdempotencyKey:
+        made = super().__new__(cls, key)
+        made.request = request
+        return made
+
+
 class Receipt(Aggregate):
     TOPIC = "okr:Receipt"
 
@@ -31,9 +44,10 @@ class Receipt(Aggregate):
     @event("Issued", topic="okr:Receipt.Issued")
     def __init__(
         self, id: UUID, actor_id: UUID, key: str, command: str, result_id: UUID, version: int,
-        timestamp: datetime,
+        timestamp: datetime, request: str | None = None,
     ) -> None:
         self.key = key
         self.command = command
         self.result_id = result_id
         self.version = version
+        self.request = request  # None on receipts issued before requests were kept

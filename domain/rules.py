@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -73,6 +74,15 @@ def children_average(progresses: Iterable[float]) -> float | None:
 
 
 # --- health ---------------------------------------------------------------------------
+
+
+def require_cycle_dates(starts_on: date, ends_on: date) -> None:
+    """A cycle ends after the day it starts, and on a day with a day after it: it runs to
+    the end of `ends_on`, the start of the next day."""
+    if ends_on <= starts_on:
+        raise InvalidValue(f"ends_on ({ends_on}) must come after starts_on ({starts_on})")
+    if ends_on >= date.max:
+        raise InvalidValue(f"ends_on ({ends_on}) must be before {date.max.isoformat()}")
 
 
 def expected_progress(starts_on: date, ends_on: date, now: datetime) -> float:
@@ -169,11 +179,21 @@ def require_weight(value: float) -> float:
     return value
 
 
+# Unicode categories of characters that show nothing by themselves: separators, controls,
+# format marks (zero-width spaces and joiners), and unassigned or private code points.
+_INVISIBLE = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Co", "Cn"})
+
+
 def require_text(name: str, value: str, max_length: int, allow_empty: bool = False) -> str:
     """The text stripped of surrounding blanks; refuses blank text and text over `max_length`."""
     if not isinstance(value, str):
         raise InvalidValue(f"{name}: must be text, got {value!r}")
     stripped = value.strip()
+    if not stripped.isprintable():  # (most text is, and needs no closer look)
+        if any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in stripped):
+            raise InvalidValue(f"{name}: must not contain control characters (such as NUL)")
+        if not any(unicodedata.category(c) not in _INVISIBLE for c in stripped):
+            stripped = ""  # only blanks and marks that show nothing (a zero-width space)
     if not stripped and not allow_empty:
         raise InvalidValue(f"{name}: must not be blank")
     if len(stripped) > max_length:
@@ -206,10 +226,23 @@ def require_measurement(kr: KeyResultTerms, value: float) -> float:
     return value
 
 
+def require_in_utc(name: str, moment: datetime) -> datetime:
+    """`moment` in UTC; refuses a time whose UTC falls outside the years 1 to 9999 (such as
+    0001-01-01T00:00:00+01:00), which no read model could store or compare."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise InvalidValue(
+            f"{name}: {moment.isoformat()} is out of range: in UTC it must fall between the "
+            "years 1 and 9999"
+        ) from None
+
+
 def require_measured_at(measured_at: datetime, now: datetime) -> datetime:
     """Valid time of a check-in: timezone-aware and not in the future."""
     if not isinstance(measured_at, datetime) or measured_at.tzinfo is None:
         raise InvalidValue("measured_at: must be a date-time with a time zone (RFC 3339)")
+    require_in_utc("measured_at", measured_at)
     if measured_at > now:
         raise InvalidValue(
             f"measured_at: {measured_at.isoformat()} is in the future; a check-in records "
@@ -234,8 +267,9 @@ def validate_key_result(kr: KeyResultTerms) -> None:
                 "set a target different from the baseline"
             )
     elif kr.kind is KeyResultKind.MAINTAIN:
-        _require_present("target", kr.target, "a maintain key result needs a threshold")
-        require_finite("target", kr.target)
+        # A maintained key result keeps its threshold as its target.
+        _require_present("threshold", kr.target, "a maintain key result needs a threshold")
+        require_finite("threshold", kr.target)
         _require_present(
             "direction", kr.direction, "a maintain key result needs at_least or at_most"
         )

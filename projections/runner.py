@@ -17,6 +17,7 @@ times.
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -30,6 +31,7 @@ from projections.store import Deferred, ReadStore, Tx, Unsettled
 
 REBUILD_PAGE_CACHE_KIB = 16 * 1024
 GATHER_SECONDS = 0.02  # the pause between rounds while events keep coming
+log = logging.getLogger("okr.projections")
 
 
 class ProjectionTimeout(Exception):
@@ -279,6 +281,7 @@ class Projector:
         self._stop.clear()
 
         def loop() -> None:
+            failed = ""  # the last failure logged, so a lasting one is not logged every round
             while not self._stop.is_set():
                 self._wake.clear()
                 try:
@@ -289,8 +292,13 @@ class Projector:
                         self._hurry.wait(GATHER_SECONDS)
                         self._hurry.clear()
                         continue
-                except Exception:  # a dropped connection: the next round retries
+                except Exception as failure:  # a dropped connection: the next round retries
+                    if repr(failure) != failed:
+                        failed = repr(failure)
+                        log.warning("projection round failed, retrying: %r", failure, exc_info=True)
                     time.sleep(poll_seconds)
+                else:
+                    failed = ""
                 self._wake.wait(poll_seconds)
 
         self._thread = threading.Thread(target=loop, name="okr-projector", daemon=True)

@@ -45,10 +45,11 @@ def stored(moment: datetime) -> str:
             return moment._stored
         except AttributeError:  # not UTC in the log, or a copy
             pass
-    if moment.tzinfo is UTC and moment.year >= 1000:
-        # The same text as below, several times quicker: most times are already UTC.
-        return moment.isoformat(timespec="microseconds")[:-6] + "Z"
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    # `isoformat` writes the year in four digits, so the texts of years before 1000 sort too
+    # (strftime's %Y leaves the zeros out).
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parsed(text: str) -> datetime:

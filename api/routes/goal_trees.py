@@ -12,7 +12,7 @@ from api.deps import CallerDep, LedgerDep, Moment, Position
 from api.routes.responses import READ_PROBLEMS
 from api.schemas.reads import GoalTreeView
 from domain.errors import NotFound
-from projections.tree import goal_tree
+from projections.tree import goal_tree, team_at
 
 
 class GoalTreeController(Controller):
@@ -27,8 +27,13 @@ class GoalTreeController(Controller):
              ) -> GoalTreeView:
         with ledger.store.reading() as tx:
             found = goal_tree(tx, cycle_id, position, moment, team_id=team_id)
+            # A team formed after `position` owned nothing then; an id no team has is a mistake.
+            unknown_team = team_id is not None and found is not None and not found.roots and \
+                team_at(tx, team_id, position=2**62) is None
         if found is None:
             raise NotFound(f"no cycle with id {cycle_id} at position {position}")
+        if unknown_team:
+            raise NotFound(f"no team with id {team_id}: pass the id of a team, or leave team_id out")
         # The rows are laid out field for field as GoalTreeView, which documents the answer
         # (a test in tests/unit/projections/test_tree_documents.py holds them to it), so they
         # are answered as they are: converting every objective of a tree into a view cost

@@ -13,7 +13,7 @@ from api.routes.okrs import objective_written
 from api.routes.responses import READ_PROBLEMS, WRITE_PROBLEMS
 from api.schemas.objectives import CounterProposal, ObjectiveWritten, Remark
 from api.schemas.reads import NegotiationView
-from domain.errors import NotFound
+from domain.errors import InvalidValue, NotFound
 from projections.negotiation.queries import negotiation
 
 NO_REMARK = Remark()
@@ -52,6 +52,8 @@ class NegotiationController(Controller):
     def counter(self, objective_id: FromPath[UUID], data: JSONBody[CounterProposal], caller: CallerDep,
                 ledger: LedgerDep, expected: Expected, key: Key) -> Response[ObjectiveWritten]:
         targets = {kr.id: kr.target for kr in data.key_results}
+        if len(targets) < len(data.key_results):
+            raise InvalidValue("key_results: name each key result at most once, with its one new target")
         recorded = ledger.app.counter(caller.user_id, objective_id, targets, data.comment, expected, key)
         return objective_written(ledger, recorded)
 

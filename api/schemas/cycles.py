@@ -22,6 +22,6 @@ class CycleView(msgspec.Struct, frozen=True):
     name: str
     starts_on: date
     ends_on: date
-    state: Literal["planned", "active", "closed"]
+    state: Literal["planning", "active", "closed"]
     closed_at: datetime | None
     position: int  # the log position the answer describes
