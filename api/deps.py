@@ -85,9 +85,11 @@ def expected_version(
                         description="The version the write expects (its ETag), e.g. `\"3\"`; `*`: any version."),
     ] = None,
 ) -> int | None:
-    if if_match is None or if_match.strip() == "*":  # RFC 9110: any current version
+    if if_match is None:
         return None
     text = if_match.strip()
+    if text == "*":  # RFC 9110: any current version
+        return None
     if text.startswith("W/"):
         text = text[2:]
     text = text.strip('"')

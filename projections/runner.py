@@ -285,7 +285,9 @@ class Projector:
             while not self._stop.is_set():
                 self._wake.clear()
                 try:
-                    if self.catch_up():
+                    folded = self.catch_up()
+                    failed = ""
+                    if folded:
                         # Under a stream of writes, let the next events gather a moment, so
                         # one round folds many: each costs every read model a transaction.
                         # A reader waiting for a position cuts it short.
@@ -297,8 +299,6 @@ class Projector:
                         failed = repr(failure)
                         log.warning("projection round failed, retrying: %r", failure, exc_info=True)
                     time.sleep(poll_seconds)
-                else:
-                    failed = ""
                 self._wake.wait(poll_seconds)
 
         self._thread = threading.Thread(target=loop, name="okr-projector", daemon=True)
