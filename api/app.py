@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+import msgspec
 
 from litestar import Litestar, Request
 from litestar.datastructures import State
-from litestar.exceptions import SerializationException
+from litestar.exceptions import SerializationException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import Empty
 
 from api.deps import DEPENDENCIES
 from api.errors import BadRequest, exception_handlers
@@ -35,23 +39,66 @@ to refuse a write on a stale version (412), `Idempotency-Key` to make a retry sa
 
 
 class OkrRequest(Request):
-    """A request whose body, when it cannot be read as JSON, is a 400 that says why: msgspec
-    raises UnicodeDecodeError for text that is not UTF-8 and RecursionError for nesting
-    deeper than it follows, which Litestar lets through as they are (a 500)."""
+    """A request whose body decodes strictly into its route's Struct, and is a 400 that says
+    why when it cannot.
+
+    Litestar reads a body into Python values, then converts them with msgspec's lax rules,
+    which take `"5"` for 5 and `"true"` for true: a client that sends a number as text
+    would never learn it. Here a route's Struct is decoded from the bytes with the strict
+    rules, so its types are the ones `/schema` documents. msgspec raises UnicodeDecodeError
+    for text that is not UTF-8 and RecursionError for nesting deeper than it follows, which
+    Litestar lets through as they are (a 500).
+    """
 
     async def json(self) -> Any:
+        if self._json is Empty and self._connection_state.json is Empty:
+            decoder = _strict_decoder(self.route_handler)
+            body = await self.body()
+            if decoder is not None and body.strip():  # (no body: Litestar says what is missing)
+                self._json = self._connection_state.json = self._decoded(decoder, body)
+                return self._json
         try:
             return await super().json()
-        except UnicodeDecodeError:
-            raise BadRequest("the body is not valid UTF-8: send JSON text encoded as UTF-8") from None
-        except RecursionError:
-            raise BadRequest(
-                "the body nests arrays or objects too deeply: send one JSON object as documented at /schema"
+        except (UnicodeDecodeError, RecursionError, SerializationException) as bad:
+            raise _unreadable(bad) from None
+
+    def _decoded(self, decoder: msgspec.json.Decoder, body: bytes) -> Any:
+        try:
+            return decoder.decode(body)
+        except msgspec.ValidationError as bad:
+            found = _AT.search(str(bad))
+            raise ValidationException(
+                detail=f"Validation failed for {self.method} {self.url.path}",
+                extra=[{"message": str(bad).split(" - ", 1)[0], "key": found.group(1) if found else "data",
+                        "source": "body"}],
             ) from None
-        except SerializationException as bad:
-            raise BadRequest(
-                f"the body is not valid JSON ({bad.detail}): send one JSON object as documented at /schema"
-            ) from None
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as bad:
+            raise _unreadable(bad) from None
+
+
+_AT = re.compile(r"`\$\.(.+)`$")  # where msgspec found the fault, as Litestar names it
+_decoders: dict[Any, msgspec.json.Decoder | None] = {}
+
+
+def _strict_decoder(handler: Any) -> msgspec.json.Decoder | None:
+    """A strict decoder of the route's body, if that body is a Struct (made once per route)."""
+    try:
+        return _decoders[handler]
+    except KeyError:
+        field = handler.parsed_data_field
+        kind = None if field is None else field.annotation
+        strict = isinstance(kind, type) and issubclass(kind, msgspec.Struct)
+        found = _decoders[handler] = msgspec.json.Decoder(kind, strict=True) if strict else None
+        return found
+
+
+def _unreadable(bad: Exception) -> BadRequest:
+    if isinstance(bad, UnicodeDecodeError):
+        return BadRequest("the body is not valid UTF-8: send JSON text encoded as UTF-8")
+    if isinstance(bad, RecursionError):
+        return BadRequest("the body nests arrays or objects too deeply: send one JSON object as documented at /schema")
+    reason = bad.detail if isinstance(bad, SerializationException) else str(bad)
+    return BadRequest(f"the body is not valid JSON ({reason}): send one JSON object as documented at /schema")
 
 
 def create_app(

@@ -1,6 +1,6 @@
 """Input at the edges of what the types allow: times whose UTC falls outside the years 1 to
-9999, the last day of the calendar, bodies that are not UTF-8 or nest without end, a key
-result named twice, text that shows nothing, `If-Match: *`, and an idempotency key sent
+9999, the last day of the calendar, bodies that are not UTF-8 or nest without end, values of
+another JSON type than documented (never converted), a key result named twice, text that shows nothing, `If-Match: *`, and an idempotency key sent
 again with another request. Each refusal is problem+json and appends nothing; what is
 accepted leaves the read models able to follow."""
 
@@ -71,7 +71,8 @@ def test_a_planned_cycle_reads_as_planning_as_documented(api):
 
 @pytest.mark.parametrize(("body", "words"), [
     (b'{"value": 5, "confidence": 0.5, "note": "\xff\xfe"}', ("UTF-8",)),
-    (b"[" * 20000 + b"]" * 20000, ("too deeply",)),
+    # Nesting too deep for the parser to follow: refused where the object should begin.
+    (b"[" * 20000 + b"]" * 20000, ("expected `object`, got `array`",)),
     (b'{"value": 5, "confidence": ', ("not valid JSON",)),
     (b"", ("no body",)),
 ])
@@ -93,6 +94,32 @@ def test_a_counter_proposal_names_each_key_result_once(api, story):
                 422, "at most once")
     assert api.log() == before
     api.ok(api.post(f"/objectives/{objective}/counter", {"key_results": [{"id": kr, "target": 98}]}, as_="Pat"))
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    ({"value": "5", "confidence": 0.5}, ("expected `float`, got `str`", "(at value)")),
+    ({"value": 5, "confidence": "0.5"}, ("expected `float`, got `str`", "(at confidence)")),
+    ({"value": 5, "confidence": 0.5, "note": 7}, ("expected `str`, got `int`", "(at note)")),
+    ({"value": True, "confidence": 0.5}, ("expected `float`, got `bool`", "(at value)")),
+])
+def test_a_body_value_of_another_json_type_is_refused_not_converted(api, story, body, words):
+    objective, kr = story.approved()
+    before = api.log()
+    api.refused(api.post(f"/objectives/{objective}/key-results/{kr}/check-ins", body, as_="Max"), 400, *words)
+    assert api.log() == before
+
+
+def test_a_nested_body_value_of_another_json_type_is_refused_where_it_is(api, story):
+    objective = story.draft()
+    kr = story.add_metric(objective)
+    story.act(objective, "submit", "Lea")
+    draft = story.draft("Another")
+    before = api.log()
+    api.refused(api.post(f"/objectives/{objective}/counter", {"key_results": [{"id": kr, "target": "98"}]}, as_="Pat"),
+                400, "expected `float`, got `str`", "(at key_results[0].target)")
+    api.refused(api.post(f"/objectives/{draft}/key-results", {"title": "Shipped", "milestone": "true"}, as_="Lea"),
+                400, "expected `bool`, got `str`", "(at milestone)")
+    assert api.log() == before
 
 
 @pytest.mark.parametrize("title", ["\u0000\u200b", "\u200b\u200b", "Launch\u0000"])
