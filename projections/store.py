@@ -160,6 +160,8 @@ class ReadStore:
         self.postgres = env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
         self._writers = writers if writers is not None and not self.postgres else nullcontext()
         self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []  # by every thread, to close them all
+        self._opened_lock = threading.Lock()
         self._types: dict[str, dict[str, str]] = {}  # of the tables COPYed into
         if self.postgres:
             from psycopg_pool import ConnectionPool
@@ -196,6 +198,8 @@ class ReadStore:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = self._connect()
+            with self._opened_lock:
+                self._opened.append(conn)
         return conn
 
     @contextmanager
@@ -244,6 +248,14 @@ class ReadStore:
     def close(self) -> None:
         if self.postgres:
             self._pool.close()
+            return
+        # Each thread's connection, not only this one's: threads outlive a store (a server's
+        # worker threads), and their connections would keep the file open until collected.
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+        for conn in opened:
+            conn.close()
+        self._local = threading.local()
 
 
 def _conninfo(env: dict[str, str]) -> str:

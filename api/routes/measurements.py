@@ -13,8 +13,8 @@ from api.routes.responses import READ_PROBLEMS, WRITE_PROBLEMS
 from api.schemas.objectives import CheckInCreate, CorrectionCreate
 from api.schemas.reads import CheckInSeries, CheckInView, CheckInWritten
 from domain.application import Recorded
-from domain.errors import InvalidValue
-from projections.tree import check_ins_at
+from domain.errors import InvalidValue, NotFound
+from projections.check_ins import check_ins_at, key_result_known
 
 
 def check_in_written(objective_id: UUID, recorded: Recorded, status_code: int = 201) -> Response[CheckInWritten]:
@@ -59,5 +59,7 @@ class CheckInSeriesController(Controller):
                position: Position) -> CheckInSeries:
         with ledger.store.reading() as tx:
             rows = check_ins_at(tx, key_result_id, position)
+            if not rows and not key_result_known(tx, key_result_id, position):
+                raise NotFound(f"no key result with id {key_result_id} at position {position}")
         check_ins = [msgspec.convert(r, CheckInView, from_attributes=True) for r in rows]
         return CheckInSeries(key_result_id, check_ins, position)

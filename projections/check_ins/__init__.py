@@ -2,7 +2,7 @@
 with its corrections beside it, as known at any log position."""
 
 from projections.check_ins.projection import CheckInsProjection
-from projections.check_ins.queries import check_ins_at
+from projections.check_ins.queries import check_ins_at, key_result_known
 from projections.check_ins.rows import CheckInRow, CorrectionRow
 
-__all__ = ["CheckInRow", "CheckInsProjection", "CorrectionRow", "check_ins_at"]
+__all__ = ["CheckInRow", "CheckInsProjection", "CorrectionRow", "check_ins_at", "key_result_known"]

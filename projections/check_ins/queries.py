@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from projections.check_ins.projection import CHECK_INS, CORRECTIONS
+from projections.check_ins.projection import CHECK_INS, CORRECTIONS, KEY_RESULTS
 from projections.check_ins.rows import CheckInRow, CorrectionRow
 from projections.store import Tx
 from projections.timefmt import parsed
@@ -14,6 +14,8 @@ CHECK_INS_AS_OF = (
     f" measured_at, recorded_at, actor_id FROM {CHECK_INS}"
     " WHERE key_result_id = ? AND position <= ? ORDER BY measured_at, position"
 )
+
+KNOWN_AS_OF = f"SELECT 1 FROM {KEY_RESULTS} WHERE key_result_id = ? AND position <= ?"
 
 CORRECTIONS_AS_OF = (
     "SELECT r.objective_id, r.check_in_id, r.value, r.reason, r.actor_id, r.recorded_at,"
@@ -46,3 +48,8 @@ def check_ins_at(tx: Tx, key_result_id: UUID, position: int) -> list[CheckInRow]
             actor_id=UUID(actor), position=pos, corrections=fixes,
         ))
     return series
+
+
+def key_result_known(tx: Tx, key_result_id: UUID, position: int) -> bool:
+    """Whether a key result with this id had been added (or drafted) by `position`."""
+    return tx.execute(KNOWN_AS_OF, (str(key_result_id), position)).fetchone() is not None

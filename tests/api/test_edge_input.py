@@ -1,6 +1,7 @@
 """Input at the edges of what the types allow: times whose UTC falls outside the years 1 to
 9999, the last day of the calendar, bodies that are not UTF-8 or nest without end, values of
-another JSON type than documented (never converted), a key result named twice, text that shows nothing, `If-Match: *`, and an idempotency key sent
+another JSON type than documented (never converted), a key result named twice, a check-in
+series asked of an id that names no key result, text that shows nothing, `If-Match: *`, and an idempotency key sent
 again with another request. Each refusal is problem+json and appends nothing; what is
 accepted leaves the read models able to follow."""
 
@@ -165,3 +166,25 @@ def test_a_tree_for_an_id_that_is_no_team_is_a_404(api, story):
     api.refused(api.get(f"/cycles/{story.cycle}/tree", params=api.fresh(team_id=objective)), 404, "no team")
     tree = api.ok(api.get(f"/cycles/{story.cycle}/tree", params=api.fresh(team_id=story.team)))
     assert [root["objective"]["id"] for root in tree["roots"]] == [objective]
+
+
+def test_a_check_in_series_is_a_404_for_an_id_that_names_no_key_result_then(api, story):
+    unknown = "00000000-0000-4000-8000-000000000000"
+    api.refused(api.get(f"/key-results/{unknown}/check-ins", params=api.fresh()), 404, "no key result", unknown)
+    objective, kr = story.approved()
+    # known, with nothing measured yet: an empty series, not a 404
+    assert api.ok(api.get(f"/key-results/{kr}/check-ins", params=api.fresh()))["check_ins"] == []
+    # as of the event before its objective was drafted, the id named nothing
+    events = api.ok(api.get("/events", params=api.fresh(limit=1000)))["events"]
+    drafted = next(e["position"] for e in events if e["aggregate_id"] == objective)
+    before = [e for e in events if e["position"] < drafted][-1]
+    api.refused(api.get(f"/key-results/{kr}/check-ins", params={"as_of": before["recorded_at"]}),
+                404, "no key result", f"at position {before['position']}")
+    # a carried-over objective's key results are known from its draft on
+    story.check_in(objective, kr, 93)
+    api.ok(api.post(f"/cycles/{story.cycle}/close"))
+    carried = story.act(objective, "carry-over", "Lea", {"cycle_id": story.next_cycle}, status=201)
+    new_kr = api.ok(api.get(f"/objectives/{carried['id']}", params=api.fresh()))["key_results"][0]["id"]
+    assert new_kr != kr
+    assert api.ok(api.get(f"/key-results/{new_kr}/check-ins", params=api.fresh()))["check_ins"] == []
+

@@ -13,7 +13,7 @@ from api.seed import DemoClock, seed_demo
 from domain.application import OkrApp
 from domain.objective import Objective
 from projections.notifications import Decoder, Id, Log, Stored
-from projections.check_ins.projection import CheckInsProjection
+from projections.check_ins.projection import REGISTER, CheckInsProjection
 from projections.feed.projection import FeedProjection
 from projections.plans import Ids, plan_for
 from projections.projection import Logged
@@ -96,15 +96,20 @@ def test_stored_json_a_plan_does_not_expect_is_decoded_the_general_way(seeded_ap
 
 
 class Rows:
-    """A stand-in transaction that keeps what a read model appends, table by table."""
+    """A stand-in transaction that keeps what a read model appends, table by table, and the
+    rows it writes by statement."""
 
     postgres = False
 
     def __init__(self):
         self.tables: dict[str, list[tuple]] = {}
+        self.statements: dict[str, list[tuple]] = {}
 
     def append(self, table, columns, rows):
         self.tables.setdefault(table, []).extend(rows)
+
+    def executemany(self, sql, rows):
+        self.statements.setdefault(sql, []).extend(rows)
 
 
 def test_events_made_when_asked_for_and_their_plain_values_give_the_same_rows(seeded_app):
@@ -125,7 +130,9 @@ def test_events_made_when_asked_for_and_their_plain_values_give_the_same_rows(se
         projection.process(from_plain, lazy)
         projection.process(from_events, whole)
         assert from_plain.tables == from_events.tables, projection.name
+        assert from_plain.statements == from_events.statements, projection.name
         assert sum(map(len, from_plain.tables.values())) == rows > 100
+    assert len(from_plain.statements[REGISTER]) > 10  # the key results, from their plain values too
     # and the event itself, made later, is the one decoded at once
     for made_later, at_once in zip(lazy, eager):
         assert comparable(made_later.event) == comparable(at_once.event), made_later.topic

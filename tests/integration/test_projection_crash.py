@@ -189,8 +189,9 @@ def okr_run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
 
 def first_line(process: subprocess.Popen, seconds: float) -> str:
     """The first line the process prints (its "caught up" line), waiting at most `seconds`."""
-    ready, _, _ = select.select([process.stdout], [], [], seconds)
-    if not ready:
+    waiting = select.poll()  # (select() refuses descriptors numbered past 1023)
+    waiting.register(process.stdout, select.POLLIN)
+    if not waiting.poll(seconds * 1000):
         process.kill()
         out, err = process.communicate()
         pytest.fail(f"nothing printed within {seconds} s: {out} {err[-2000:]}")
