@@ -10,6 +10,7 @@ before anything else about the request is looked at."""
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
@@ -132,15 +133,23 @@ AsOf = Annotated[
 ]
 
 
+_RFC3339_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]")
+
+
 def read_position(
     caller: CallerDep,
     ledger: LedgerDep,
+    request: Request,
     min_position: Annotated[
         int | None, Parameter(ge=0, required=False, description="Wait (bounded) until the read models have reached this position.")
     ] = None,
     as_of: AsOf = None,
 ) -> int:
     if as_of is not None:
+        # Query text is converted loosely: a bare number would be read as Unix seconds, and a
+        # client meaning a year or a position would get the state of 1970 without a word.
+        if not _RFC3339_DATE.match(request.query_params.get("as_of", "")):
+            raise BadRequest("as_of must be an RFC 3339 time with a zone, e.g. 2026-03-03T00:00:00Z, not a number")
         if as_of.tzinfo is None:
             raise BadRequest("as_of needs a time zone, e.g. 2026-03-03T00:00:00Z")
         try:

@@ -42,6 +42,15 @@ def test_an_as_of_out_of_range_in_utc_is_a_400(api, story, as_of):
         api.refused(api.get(path, params={"as_of": as_of}), 400, "as_of", "out of range")
 
 
+@pytest.mark.parametrize("as_of", ["1767225600", "2026", "1767225600.5"])
+def test_an_as_of_that_is_a_number_is_a_400_not_unix_seconds(api, story, as_of):
+    objective, _ = story.approved()
+    for path in (f"/objectives/{objective}", f"/cycles/{story.cycle}/tree", "/events"):
+        api.refused(api.get(path, params={"as_of": as_of}), 400, "as_of", "RFC 3339")
+    # the same moment written as RFC 3339 is answered
+    api.ok(api.get(f"/objectives/{objective}", params=api.fresh(as_of="2026-12-31T00:00:00Z")))
+
+
 def test_an_as_of_before_the_year_1000_is_before_everything(api, story):
     """Stored times are compared as text: a year of three digits must still sort first."""
     objective, _ = story.approved()
