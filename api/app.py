@@ -77,19 +77,19 @@ class OkrRequest(Request):
 
 
 _AT = re.compile(r"`\$\.(.+)`$")  # where msgspec found the fault, as Litestar names it
-_decoders: dict[Any, msgspec.json.Decoder | None] = {}
+_decoders: dict[type, msgspec.json.Decoder] = {}  # by body type: as many as there are
 
 
 def _strict_decoder(handler: Any) -> msgspec.json.Decoder | None:
-    """A strict decoder of the route's body, if that body is a Struct (made once per route)."""
-    try:
-        return _decoders[handler]
-    except KeyError:
-        field = handler.parsed_data_field
-        kind = None if field is None else field.annotation
-        strict = isinstance(kind, type) and issubclass(kind, msgspec.Struct)
-        found = _decoders[handler] = msgspec.json.Decoder(kind, strict=True) if strict else None
-        return found
+    """A strict decoder of the route's body, if that body is a Struct."""
+    field = handler.parsed_data_field  # (kept by the handler once worked out)
+    kind = None if field is None else field.annotation
+    if not (isinstance(kind, type) and issubclass(kind, msgspec.Struct)):
+        return None
+    found = _decoders.get(kind)
+    if found is None:
+        found = _decoders[kind] = msgspec.json.Decoder(kind, strict=True)
+    return found
 
 
 def _unreadable(bad: Exception) -> BadRequest:
