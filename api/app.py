@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import anyio
 import msgspec
 
 from litestar import Litestar, Request
@@ -101,12 +102,37 @@ def _unreadable(bad: Exception) -> BadRequest:
     return BadRequest(f"the body is not valid JSON ({reason}): send one JSON object as documented at /schema")
 
 
+class OkrLitestar(Litestar):
+    """Answers HEAD on every GET route with the headers GET would send, and no body (RFC 9110
+    asks every general-purpose server for it; Litestar routes HEAD only to handlers of its
+    own). The response ends right after its headers, whatever body follows is dropped, and a
+    stream (the live feed) is told its client has gone, so it stops there."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await super().__call__(scope, receive, send)
+            return
+        started = anyio.Event()
+
+        async def sent(message: Any) -> None:
+            if message["type"] == "http.response.start":  # the headers, then at once the end
+                await send(message)
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                started.set()
+
+        async def received() -> Any:
+            await started.wait()
+            return {"type": "http.disconnect"}
+
+        await super().__call__({**scope, "method": "GET"}, received, sent)
+
+
 def create_app(
     settings: Settings | None = None, clock: Clock | None = None, ledger: Ledger | None = None,
 ) -> Litestar:
     settings = settings or Settings.from_env()
     ledger = ledger or Ledger(settings, clock=clock)
-    app = Litestar(
+    app = OkrLitestar(
         route_handlers=ROUTES,
         dependencies=DEPENDENCIES,
         exception_handlers=exception_handlers(),

@@ -131,3 +131,24 @@ def test_a_malformed_last_event_id_is_refused(server):
             assert response.headers["content-type"].startswith("application/problem+json")
             assert "last_event_id" in response.json()["detail"]
         assert client.get("/events/stream", headers={"Last-Event-ID": "1"}).status_code == 401
+
+
+def test_head_answers_the_headers_of_get_and_ends_even_on_the_stream(server):
+    """RFC 9110: a server answers HEAD wherever it answers GET, with GET's headers and no body."""
+    with httpx.Client(base_url=server, timeout=10) as client:
+        head = plan_cycle(client, 0)
+        seen = {"min_position": head}
+        got = client.get("/cycles", params=seen, headers=HEADERS)
+        asked = client.head("/cycles", params=seen, headers=HEADERS)
+        assert (asked.status_code, asked.content) == (200, b"")
+        assert asked.headers["content-length"] == got.headers["content-length"] != "0"
+        assert asked.headers["content-type"] == got.headers["content-type"]
+        # the live feed would never end under GET: its HEAD ends once the headers are out
+        started = time.monotonic()
+        stream = client.head("/events/stream", params={"after": head}, headers=HEADERS)
+        assert (stream.status_code, stream.content) == (200, b"")
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        assert time.monotonic() - started < 5
+        assert client.head("/cycles").status_code == 401
+        # the connection is still good for the next request
+        assert client.get("/cycles", headers=HEADERS).status_code == 200
