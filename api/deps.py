@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -27,6 +27,8 @@ from litestar.params import HeaderParameter, Parameter
 from api.errors import BadRequest, TooManyRequests, Unauthorized
 from api.ledger import Ledger
 from api.tokens import Tokens
+from domain import rules
+from domain.errors import InvalidValue
 from domain.receipt import IdempotencyKey
 
 
@@ -153,11 +155,9 @@ def read_position(
         if as_of.tzinfo is None:
             raise BadRequest("as_of needs a time zone, e.g. 2026-03-03T00:00:00Z")
         try:
-            as_of.astimezone(UTC)
-        except OverflowError:
-            raise BadRequest(
-                f"as_of {as_of.isoformat()} is out of range: in UTC it must fall between the years 1 and 9999"
-            ) from None
+            rules.require_in_utc("as_of", as_of)
+        except InvalidValue as bad:  # the domain's range, but a query parameter: a 400
+            raise BadRequest(str(bad)) from None
     return ledger.read_position(min_position, as_of)
 
 
