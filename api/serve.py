@@ -50,6 +50,7 @@ def run_serve(args: argparse.Namespace, out: Console, err: Console) -> int:
     from api.app import create_app
     from api.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _store_url, _shown, run_demo
     from api.ledger import Ledger
+    from api.protocol import ProblemHttpProtocol
 
     try:
         url = _store_url(args)
@@ -83,7 +84,7 @@ def run_serve(args: argparse.Namespace, out: Console, err: Console) -> int:
         signal.signal(sig, lambda *_: None)
     server = _server_class()(uvicorn.Config(
         create_app(settings, ledger=ledger), host=args.host, port=args.port, log_level="warning",
-        timeout_graceful_shutdown=STOP_SECONDS,
+        timeout_graceful_shutdown=STOP_SECONDS, http=ProblemHttpProtocol,
     ))
     settle_collector()
     try:

@@ -3,6 +3,7 @@ the demo, prints tokens and curl lines that work as printed, and stops cleanly o
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import shlex
@@ -55,6 +56,18 @@ def read_until(process: subprocess.Popen, marker: str, seconds: float) -> list[s
             return lines
     process.kill()
     pytest.fail(f"{marker!r} not printed within {seconds} s: {lines} {process.stderr.read()[-2000:]}")
+
+
+def stopped(process: subprocess.Popen) -> None:
+    """Stops `okr serve` as a service manager would (SIGTERM) and checks it ended cleanly."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    assert process.returncode == 0, process.stderr.read()[-2000:]
 
 
 def curl_as_request(line: str) -> tuple[str, dict[str, str]]:
@@ -111,14 +124,7 @@ def test_okr_serve_demo_prints_curl_lines_that_work(tmp_path):
         process.wait(timeout=10)
         assert time.monotonic() - asked < 4
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    assert process.returncode == 0, process.stderr.read()[-2000:]
+        stopped(process)
 
 
 def test_okr_serve_serves_with_what_it_loaded_left_out_of_the_collectors_walks(tmp_path, monkeypatch):
@@ -151,3 +157,66 @@ def test_okr_serve_serves_with_what_it_loaded_left_out_of_the_collectors_walks(t
     assert seen["thresholds"] == COLLECTOR_THRESHOLDS
     # The application, its routes and the ledger built before serving are among them.
     assert seen["frozen"] > 10_000
+
+
+def _raw_exchange(port: int, request: bytes) -> tuple[str, dict[str, str], bytes]:
+    """Sends `request` as it is and reads until the server closes: (status line, headers, body)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(request)
+        received = b""
+        while chunk := conn.recv(65536):  # the server closes after refusing
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    status, *lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+    return status, headers, body
+
+
+def test_okr_serve_refuses_requests_that_are_not_http_with_a_problem_and_records_nothing(tmp_path):
+    from domain.application import ADMIN_ID, OkrApp
+
+    port, url, token = free_port(), f"sqlite:///{tmp_path / 'okr.db'}", "okr-test-admin-" + "7" * 40
+    env = {**os.environ, "OKR_ADMIN_TOKEN": token}
+    env.pop("OKR_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--database-url", url],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    base, auth = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}"}
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/users/me", headers=auth, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, "the server never answered"
+            time.sleep(0.2)
+        app = OkrApp(url)
+        before = app.head_position()
+        team = json.dumps({"name": "Platform", "lead_id": str(ADMIN_ID)}).encode()
+        unreadable = [
+            b"THIS IS NOT HTTP\r\n\r\n",
+            b"GET /users/me HTTP/1.1\r\nHost: x\r\nBad Name: v\r\n\r\n",  # a space in a header name
+            b"POST /teams HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token.encode()
+            + b"\r\nContent-Type: application/json\r\nContent-Length: 7x\r\n\r\n" + team,
+        ]
+        for request in unreadable:
+            status, headers, body = _raw_exchange(port, request)
+            assert status.startswith("HTTP/1.1 400 "), (request, status)
+            assert headers["content-type"] == "application/problem+json", (request, headers)
+            assert headers["connection"] == "close"
+            problem = json.loads(body)
+            assert problem["status"] == 400 and problem["type"] == "urn:okr-ledger:problem:bad_request"
+            assert "not valid HTTP/1.1" in problem["detail"] and "Name: value" in problem["detail"]
+            assert int(headers["content-length"]) == len(body)
+        assert app.head_position() == before  # nothing recorded
+        # The server goes on serving, and the same POST, readable, is recorded.
+        answered = httpx.post(f"{base}/teams", content=team, timeout=10,
+                              headers={**auth, "Content-Type": "application/json"})
+        assert answered.status_code == 201, answered.text
+        assert app.head_position() > before
+        app.close()
+    finally:
+        stopped(process)
