@@ -58,6 +58,18 @@ def read_until(process: subprocess.Popen, marker: str, seconds: float) -> list[s
     pytest.fail(f"{marker!r} not printed within {seconds} s: {lines} {process.stderr.read()[-2000:]}")
 
 
+def answering(process: subprocess.Popen, base: str, seconds: float = 60) -> None:
+    """Waits until `okr serve` answers at `base` (it may still be seeding or loading)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            httpx.get(f"{base}/schema/openapi.json", timeout=2)
+            return
+        except httpx.HTTPError:
+            assert process.poll() is None and time.monotonic() < deadline, "the server never answered"
+            time.sleep(0.2)
+
+
 def stopped(process: subprocess.Popen) -> None:
     """Stops `okr serve` as a service manager would (SIGTERM) and checks it ended cleanly."""
     if process.returncode is None:
@@ -94,14 +106,7 @@ def test_okr_serve_demo_prints_curl_lines_that_work(tmp_path):
         tokens = {line.split(":")[0].strip(): line.rsplit(": ", 1)[1] for line in lines
                   if line.strip().startswith(("administrator:", "team lead", "member ("))}
         assert len(tokens) == 3 and all(len(t) >= 40 for t in tokens.values()), tokens
-        deadline = time.monotonic() + 60
-        while True:  # the server is up once it answers
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/schema/openapi.json", timeout=2)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "the server never answered"
-                time.sleep(0.2)
+        answering(process, f"http://127.0.0.1:{port}")
         now, then, negotiation = (httpx.get(url, headers=headers, timeout=30).json()
                                   for url, headers in map(curl_as_request, curls))
         assert now["cycle"]["state"] == "active" and now["roots"]
@@ -184,15 +189,7 @@ def test_okr_serve_refuses_requests_that_are_not_http_with_a_problem_and_records
     )
     base, auth = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}"}
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/users/me", headers=auth, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, "the server never answered"
-            time.sleep(0.2)
+        answering(process, base)
         app = OkrApp(url)
         before = app.head_position()
         team = json.dumps({"name": "Platform", "lead_id": str(ADMIN_ID)}).encode()
