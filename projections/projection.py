@@ -12,6 +12,9 @@ from projections.timefmt import plain, stored
 
 
 _TYPES: dict[str, str] = {}  # by topic: there are a few dozen
+# A position past any the log will reach, and within a BIGINT: read as of it, a read model
+# answers everything it holds.
+MAX_POSITION = 2**62
 
 
 class Logged:

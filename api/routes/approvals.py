@@ -13,8 +13,7 @@ from api.deps import CallerDep, LedgerDep, Position
 from api.routes.responses import READ_PROBLEMS
 from api.schemas.reads import ApprovalDecisionView, ApprovalPage
 from projections.audit.queries import MAX_LIMIT, approvals
-
-MAX_POSITION = 2**62
+from projections.projection import MAX_POSITION
 
 
 class ApprovalAuditController(Controller):

@@ -21,8 +21,8 @@ from api.routes.responses import READ_PROBLEMS
 from api.schemas.events import EventPage, EventView
 from domain.errors import NotFound
 from projections.feed.queries import aggregate_events, events_after
+from projections.projection import MAX_POSITION
 
-MAX_POSITION = 2**62
 After = Annotated[int, Parameter(ge=0, le=MAX_POSITION, description="the `next_after` of the previous page")]
 Limit = Annotated[int, Parameter(ge=1, le=1000)]
 HEARTBEAT_SECONDS = 15.0

@@ -12,6 +12,7 @@ from api.deps import CallerDep, LedgerDep, Moment, Position
 from api.routes.responses import READ_PROBLEMS
 from api.schemas.reads import GoalTreeView
 from domain.errors import NotFound
+from projections.projection import MAX_POSITION
 from projections.tree import goal_tree, team_at
 
 
@@ -29,7 +30,7 @@ class GoalTreeController(Controller):
             found = goal_tree(tx, cycle_id, position, moment, team_id=team_id)
             # A team formed after `position` owned nothing then; an id no team has is a mistake.
             unknown_team = team_id is not None and found is not None and not found.roots and \
-                team_at(tx, team_id, position=2**62) is None
+                team_at(tx, team_id, MAX_POSITION) is None
         if found is None:
             raise NotFound(f"no cycle with id {cycle_id} at position {position}")
         if unknown_team:

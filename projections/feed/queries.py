@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from projections.feed.projection import HIDDEN
+from projections.projection import MAX_POSITION
 from projections.store import Tx
 from projections.timefmt import parsed, stored
 
@@ -50,7 +51,7 @@ def events_after(tx: Tx, after: int, limit: int, until: int | None = None) -> li
     rows = tx.execute(
         f"SELECT {COLUMNS} FROM okr_feed WHERE position > ? AND position <= ? AND type <> ?"
         " ORDER BY position LIMIT ?",
-        (after, until if until is not None else 2**62, HIDDEN, limit),
+        (after, until if until is not None else MAX_POSITION, HIDDEN, limit),
     ).fetchall()
     return [_entry(r) for r in rows]
 
@@ -61,6 +62,6 @@ def aggregate_events(
     rows = tx.execute(
         f"SELECT {COLUMNS} FROM okr_feed WHERE aggregate_id = ? AND position > ?"
         " AND position <= ? AND type <> ? ORDER BY position LIMIT ?",
-        (str(aggregate_id), after, until if until is not None else 2**62, HIDDEN, limit),
+        (str(aggregate_id), after, until if until is not None else MAX_POSITION, HIDDEN, limit),
     ).fetchall()
     return [_entry(r) for r in rows]
