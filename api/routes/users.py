@@ -19,9 +19,7 @@ from api.tokens import first_token_id
 from domain.errors import NotFound
 from domain.user import User
 from projections.directory import MAX_LIMIT, UserRow, user_at, users_at
-
-
-MAX_POSITION = 2**63 - 1  # the largest position a BIGINT holds
+from projections.projection import MAX_POSITION
 
 
 def registered(ledger: Ledger, user_id: UUID) -> User:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from projections.projection import MAX_POSITION
+
 pytestmark = pytest.mark.api
 
 ADA = {"name": "Ada Lovelace", "email": "ada@example.org"}
@@ -102,9 +104,18 @@ def test_the_users_come_a_page_at_a_time_in_the_order_registered(api):
 
 
 @pytest.mark.parametrize("params, word", [({"limit": 1001}, "limit"), ({"limit": 0}, "limit"),
-                                          ({"after": -1}, "after"), ({"after": "x"}, "after")])
+                                          ({"after": -1}, "after"), ({"after": "x"}, "after"),
+                                          ({"after": MAX_POSITION + 1}, "after")])
 def test_a_bad_page_is_refused_with_400(api, params, word):
+    logged = api.log()
     api.refused(api.get("/users", params=params), 400, word)
+    assert api.log() == logged
+
+
+def test_a_page_after_the_last_position_a_cursor_may_name_is_empty(api):
+    # The bound every paged route shares: /events and /audit/approvals refuse beyond it too.
+    page = api.ok(api.get("/users", params=api.fresh(after=MAX_POSITION)))
+    assert page["users"] == [] and page["next_after"] is None
 
 
 def test_as_of_a_time_before_a_registration_the_user_is_not_there(api):
