@@ -98,14 +98,19 @@ def status_of(exc: Exception) -> tuple[int, str]:
     return 500, "internal_error"
 
 
+def problem_body(status: int, detail: str, rule: str | None = None, **extra) -> Problem:
+    """The problem of a status: `rule` names the rule broken (by default, the status's)."""
+    return Problem(
+        type=f"urn:okr-ledger:problem:{rule or _rule_of(status)}", title=HTTPStatus(status).phrase,
+        status=status, detail=detail, **extra,
+    )
+
+
 def problem(
     request: Request, status: int, rule: str, detail: str, headers: dict[str, str] | None = None,
     **extra,
 ) -> Response[Problem]:
-    body = Problem(
-        type=f"urn:okr-ledger:problem:{rule}", title=HTTPStatus(status).phrase, status=status,
-        detail=detail, instance=request.url.path, **extra,
-    )
+    body = problem_body(status, detail, rule, instance=request.url.path, **extra)
     return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 

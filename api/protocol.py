@@ -8,21 +8,16 @@ uvicorn answers it itself, and its own answer is a line of plain text. A client 
 
 from __future__ import annotations
 
-from http import HTTPStatus
-
 import msgspec
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from api.errors import PROBLEM, Problem
+from api.errors import PROBLEM, problem_body
 
-UNREADABLE = msgspec.json.encode(Problem(
-    type="urn:okr-ledger:problem:bad_request", title=HTTPStatus.BAD_REQUEST.phrase, status=400,
-    detail=(
-        "the request is not valid HTTP/1.1: its request line or a header could not be read. "
-        "Send `METHOD /path HTTP/1.1`, then each header as `Name: value`, every line ending "
-        "in CRLF, then an empty line"
-    ),
-))
+UNREADABLE = msgspec.json.encode(problem_body(400, (
+    "the request is not valid HTTP/1.1: its request line or a header could not be read. "
+    "Send `METHOD /path HTTP/1.1`, then each header as `Name: value`, every line ending "
+    "in CRLF, then an empty line"
+)))
 
 
 class ProblemHttpProtocol(HttpToolsProtocol):
