@@ -9,28 +9,30 @@ projector already committed is skipped, never applied twice.
 
 For speed, while a batch is being applied the next one is already read and decoded in a
 thread of its own (the database does its part without holding the interpreter), and used
-only if it starts exactly where the tracked positions then stand. A rebuild goes in larger
-batches (`rebuild_batch_size`): fewer, larger transactions write each index page fewer
-times.
+only if it starts exactly where the tracked positions then stand (PostgreSQL). On SQLite,
+whose writers take turns, a batch folded while another process holds the write lock is held
+rather than waited for, and the next one folded meanwhile (`_apply`). A rebuild goes in
+larger batches (`rebuild_batch_size`): fewer, larger transactions write each index page
+fewer times.
 """
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Sequence
 
 from domain.application import OkrApp
 from projections import rebuild, tracking
 from projections.notifications import Log, ReadAhead
 from projections.projection import Logged, Projection
-from projections.store import Deferred, ReadStore, Tx, Unsettled
+from projections.store import Busy, Deferred, ReadStore, Tx, Unsettled
 
-REBUILD_PAGE_CACHE_KIB = 16 * 1024
 GATHER_SECONDS = 0.02  # the pause between rounds while events keep coming
+# Events folded ahead and held at most while another process holds SQLite's write lock (a
+# rebuild's other process makes its indexes for seconds); then the projector waits its turn.
+HOLD_EVENTS = 100_000
 log = logging.getLogger("okr.projections")
 
 
@@ -43,6 +45,32 @@ class ProjectionTimeout(Exception):
             "retry shortly"
         )
         self.position, self.reached = position, reached
+
+
+class _Held:
+    """A batch folded ahead of its transaction, waiting for the write lock: its last event,
+    each read model's (projection, position expected, writes), its size, and where it
+    leaves the read models once written."""
+
+    __slots__ = ("last", "writes", "count", "tracked")
+
+    def __init__(
+        self, last: Logged, writes: list[tuple[Projection, int, Deferred]], count: int,
+        tracked: dict[str, int],
+    ):
+        self.last, self.writes, self.count, self.tracked = last, writes, count, tracked
+
+
+class _Moved(Exception):
+    """A held batch's read model was not where it expected: none of them was written."""
+
+
+def _forget(projections: Sequence[Projection], held: list[_Held]) -> None:
+    """After a rolled-back transaction: whatever these read models and those of the held
+    batches cached from the batches it would have written is not in their tables."""
+    for projection in [*projections, *(p for h in held for p, _, _ in h.writes)]:
+        projection.reset()
+    held.clear()
 
 
 class Projector:
@@ -107,68 +135,127 @@ class Projector:
         With `names`, only those read models.
         """
         done = 0
-        size = batch_size or self.batch_size
+        held: list[_Held] = []
         with self._lock, ReadAhead(self._log) as ahead:
-            while stop is None or not stop.is_set():
-                tracked = {
-                    name: pos for name, pos in sorted(self.positions().items())
-                    if names is None or name in names
-                }
-                start = min(tracked.values(), default=0)
-                decode = any(self.projections[name].decodes for name in tracked)
-                head = self.app.head_position() if until is None else until
-                if start >= head:
-                    break
-                with self.store.reading() as tx:
-                    previous = tracking.seen(tx, min(tracked, key=tracked.get))[1]
-                batch = ahead.take(start, previous, head)
-                if batch is None:
-                    batch = self._log.read(start, previous, min(size, head - start), head, decode)
-                if not batch:
-                    break
-                last = batch[-1]
-                if last.position < head and self.read_ahead:  # read while this one is applied
-                    ahead.read(
-                        last.position, last.recorded_at, min(size, head - last.position), head, decode
-                    )
-                self._apply(start, batch, tracked)
-                done += len(batch)
-                if progress:
-                    progress(len(batch))
-                with self._reached:
-                    self._reached.notify_all()
-        return done
+            while True:
+                wanted = stop is None or not stop.is_set()
+                batch, start, tracked, head = self._next(
+                    ahead, held, names, until, batch_size or self.batch_size
+                ) if wanted else ([], 0, {}, 0)
+                try:
+                    if not batch:
+                        if held:
+                            done += self._folded(self._write_held(held), progress)
+                        return done
+                    folded = self._apply(start, batch, tracked, held, may_hold=batch[-1].position < head)
+                except _Moved:  # nothing held was written: go on from where the read models are
+                    continue
+                done += self._folded(folded, progress)
 
-    def _apply(self, after: int, batch: list[Logged], tracked: dict[str, int]) -> None:
+    def _next(
+        self, ahead: ReadAhead, held: list[_Held], names: Collection[str] | None,
+        until: int | None, size: int,
+    ) -> tuple[list[Logged], int, dict[str, int], int]:
+        """The next batch to fold, the position before it, where each read model (of `names`)
+        stands then (after the held batches, if any) and the head it was read towards."""
+        if held:
+            tracked, previous = held[-1].tracked, held[-1].last.recorded_at
+        else:
+            tracked = {
+                name: pos for name, pos in sorted(self.positions().items())
+                if names is None or name in names
+            }
+        start = min(tracked.values(), default=0)
+        head = self.app.head_position() if until is None else until
+        if start >= head:
+            return [], start, tracked, head
+        if not held:
+            with self.store.reading() as tx:
+                previous = tracking.seen(tx, min(tracked, key=tracked.get))[1]
+        decode = any(self.projections[name].decodes for name in tracked)
+        batch = ahead.take(start, previous, head)
+        if batch is None:
+            batch = self._log.read(start, previous, min(size, head - start), head, decode)
+        if batch and batch[-1].position < head and self.read_ahead:  # read while this one is applied
+            last = batch[-1]
+            ahead.read(last.position, last.recorded_at, min(size, head - last.position), head, decode)
+        return batch, start, tracked, head
+
+    def _folded(self, counts: list[int], progress: Callable[[int], None] | None) -> int:
+        """Tells `progress` and the waiting readers of batches just committed."""
+        if not counts:
+            return 0
+        if progress:
+            for count in counts:
+                progress(count)
+        with self._reached:
+            self._reached.notify_all()
+        return sum(counts)
+
+    def _apply(
+        self, after: int, batch: list[Logged], tracked: dict[str, int], held: list[_Held],
+        may_hold: bool,
+    ) -> list[int]:
         """Folds `batch`, every event of the log after position `after` up to its last one
         (positions may skip numbers: PostgreSQL spends one on an insert that rolled back),
         into each read model of `tracked` (name → position, as read before), in one
-        transaction that also moves each one's tracked position.
+        transaction that also moves each one's tracked position; returns the sizes of the
+        batches committed (none if this one is held, see below).
 
         On SQLite, whose writers take turns, each read model first folds its events
         outside the transaction (`_fold_ahead`), so that the write lock is held only to
         write what that gave, once the tracked position is found where it was expected.
+        When another process holds that lock (`may_hold`: more of the log is to be read),
+        the batch is held rather than waited for, and the next one folded meanwhile; held
+        batches commit, in order, with the first that finds the lock free or cannot be
+        held, in the same transaction.
         """
+        last = batch[-1]
         chosen = [
-            (self.projections[name], pos) for name, pos in tracked.items()
-            if pos < batch[-1].position
+            (self.projections[name], pos) for name, pos in tracked.items() if pos < last.position
         ]
-        if not chosen:
-            return
         ahead: dict[str, Deferred | None] = {}
         try:
             if not self.store.postgres:
                 for projection, pos in chosen:
                     if pos >= after:
                         ahead[projection.name] = self._fold_ahead(projection, pos, batch)
-            with self.store.transaction() as tx:
-                for projection, expected in chosen:
-                    self._commit(tx, projection, after, batch, expected, ahead.get(projection.name))
+            whole = not self.store.postgres and all(ahead.get(p.name) for p, _ in chosen)
+            if whole and may_hold and sum(h.count for h in held) + len(batch) <= HOLD_EVENTS:
+                this = _Held(
+                    last, [(p, pos, ahead[p.name]) for p, pos in chosen], len(batch),
+                    {name: max(pos, last.position) for name, pos in tracked.items()},
+                )
+                try:
+                    with self.store.transaction(wait=False) as tx:
+                        self._commit_held(tx, [*held, this])
+                except Busy:
+                    held.append(this)
+                    return []
+                counts = [h.count for h in held] + [this.count]
+            else:
+                with self.store.transaction() as tx:
+                    self._commit_held(tx, held)
+                    for projection, expected in chosen:
+                        self._commit(tx, projection, after, batch, expected, ahead.get(projection.name))
+                counts = [h.count for h in held] + [len(batch)]
         except BaseException:
-            # Whatever the read models cached from the rolled-back batch is not in their tables.
-            for projection, _ in chosen:
-                projection.reset()
+            _forget([p for p, _ in chosen], held)
             raise
+        held.clear()
+        return counts
+
+    def _write_held(self, held: list[_Held]) -> list[int]:
+        """Writes the held batches, waiting for the write lock; returns their sizes."""
+        try:
+            with self.store.transaction() as tx:
+                self._commit_held(tx, held)
+        except BaseException:
+            _forget([], held)
+            raise
+        counts = [h.count for h in held]
+        held.clear()
+        return counts
 
     def _fold_ahead(self, projection: Projection, expected: int, batch: list[Logged]) -> Deferred | None:
         """The writes of the events after `expected`, folded outside any transaction; None
@@ -177,13 +264,25 @@ class Projector:
         if not projection.folds_ahead(events):
             return None
         name = projection.name
-        pending = Deferred(self.store, lambda tx: tracking.tracked(tx, name)[0] == expected)
+        pending = Deferred(
+            self.store, lambda tx: tracking.tracked(tx, name)[0] == expected, name, expected
+        )
         try:
             projection.process(pending, events)
-        except Unsettled:  # it read after writing, or another projector moved it on
+        except Unsettled:  # it read after writing, or the position is not (yet) where expected
             projection.reset()
             return None
         return pending
+
+    def _commit_held(self, tx: Tx, held: list[_Held]) -> None:
+        """Writes the held batches, in order; `_Moved` if a read model is not where one of
+        them expects it (another projector, or a rebuild, moved it meanwhile)."""
+        for h in held:
+            for projection, expected, pending in h.writes:
+                if tracking.tracked(tx, projection.name)[0] != expected:
+                    raise _Moved(projection.name)
+                pending.replay(tx)
+                tracking.move(tx, projection.name, h.last.position, h.last.recorded_at)
 
     def _commit(
         self, tx: Tx, projection: Projection, after: int, batch: list[Logged], expected: int,
@@ -223,7 +322,7 @@ class Projector:
                 p.reset()
                 p.create(tx, indexes=False)  # made once the rows are in
                 tracking.move(tx, p.name, 0, None)
-        with self.page_cache(REBUILD_PAGE_CACHE_KIB), fewer_collections():
+        with rebuild.page_cache(self.store), rebuild.fewer_collections():
             if rebuild.worth_it(self, self.url):
                 return rebuild.rebuild_in_two(self, self.url, progress)
             done = self.catch_up(progress=progress, batch_size=self.rebuild_batch_size)
@@ -236,38 +335,6 @@ class Projector:
         with self.store.transaction() as tx:
             for name in names:
                 self.projections[name].create(tx)
-
-    @contextmanager
-    def page_cache(self, kib: int) -> Iterator[None]:
-        """On SQLite, a page cache of `kib` KiB for this thread's connection meanwhile, and
-        the file not mapped.
-
-        A rebuild appends its rows (the indexes that are not keys are made at its end), so
-        the pages it changes are mostly the last few of each table: a cache much larger than
-        the default (2 MB) only has more pages to manage. Rebuilding 1M events in two
-        processes took 42.3-51.8 s with 16 MB each, against 48.7-57.2 s with 64 MB, run
-        after run alternately; at 100k events the two were alike. Mapped, every page of the
-        file a rebuild touches would stay in the process's memory (up to the map's 2 GB: 780
-        MB for a log of 1M events, against 106 MB unmapped as bench.memory printed it); the
-        page cache holds at most `kib`.
-        """
-        if self.store.postgres:
-            yield
-            return
-        with self.store.transaction() as tx:
-            before = tx.execute("PRAGMA cache_size").fetchone()[0]
-            row = tx.execute("PRAGMA mmap_size").fetchone()
-            mapped = row[0] if row else 0  # (an in-memory database has no file to map)
-            tx.execute(f"PRAGMA cache_size = {-int(kib)}")
-            if mapped:
-                tx.execute("PRAGMA mmap_size = 0")
-        try:
-            yield
-        finally:
-            with self.store.transaction() as tx:
-                tx.execute(f"PRAGMA cache_size = {int(before)}")
-                if mapped:
-                    tx.execute(f"PRAGMA mmap_size = {int(mapped)}")
 
     # ---- running in the background ----------------------------------------------
 
@@ -329,21 +396,3 @@ class Projector:
                     self._reached.wait(min(remaining, 0.05))
             reached = self.position()
         return reached
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Meanwhile, the cyclic garbage collector runs only once a million more objects are
-    alive than at its last run.
-
-    A rebuild keeps thousands of aggregates and a batch of decoded events alive, and makes
-    objects by the million, none of them in a cycle (a rebuild of 100,000 events leaves no
-    cyclic garbage at all): with the default thresholds, the collector walks the live ones
-    again and again (a fifth of a rebuild's time), and even at 70,000 it took a tenth.
-    """
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], 1_000_000), *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)

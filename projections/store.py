@@ -18,6 +18,7 @@ from domain.persistence import environment_for
 
 
 MAP_BYTES = 2 << 30  # SQLite caps it at 2 GB unless built otherwise
+BUSY_TIMEOUT_MS = 30_000
 
 
 class Tx:
@@ -92,6 +93,10 @@ class Tx:
         return self._cursor.rowcount
 
 
+class Busy(Exception):
+    """Another writer holds the database: a transaction asked for without waiting was not begun."""
+
+
 class Unsettled(Exception):
     """A read could not be answered ahead of the transaction (see `Deferred`)."""
 
@@ -109,9 +114,11 @@ class Deferred:
 
     postgres = False
 
-    def __init__(self, store: ReadStore, settled: Callable[[Tx], bool]):
+    def __init__(self, store: ReadStore, settled: Callable[[Tx], bool], name: str, position: int):
+        """`name`'s tracked `position` is where the fold starts: `settled` checks it is."""
         self._store = store
         self._settled = settled
+        self.name, self.position = name, position
         self._writes: list[tuple[str, tuple]] = []
         self._rows: list[Any] = []
 
@@ -144,6 +151,19 @@ class Deferred:
     def replay(self, tx: Tx) -> None:
         for method, args in self._writes:
             getattr(tx, method)(*args)
+
+
+def _begin_now(cur: sqlite3.Cursor) -> None:
+    """BEGIN IMMEDIATE without waiting in the busy handler: `Busy` if the file is locked."""
+    cur.execute("PRAGMA busy_timeout = 0")
+    try:
+        cur.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as failure:
+        if failure.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            raise Busy(str(failure)) from None
+        raise
+    finally:
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 class ReadStore:
@@ -180,7 +200,7 @@ class ReadStore:
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
             self._path, uri=self._path.startswith("file:"), isolation_level=None,
-            check_same_thread=False, timeout=30,
+            check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000,
         )
         conn.execute("PRAGMA journal_mode=WAL")
         # Read models are rebuilt from the log, which is written with fsync on every commit
@@ -203,16 +223,23 @@ class ReadStore:
         return conn
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
-        """One atomic unit: everything in it commits together or not at all."""
+    def transaction(self, wait: bool = True) -> Iterator[Tx]:
+        """One atomic unit: everything in it commits together or not at all.
+
+        With `wait` false, on SQLite, raises `Busy` at once if another writer holds the
+        file, rather than waiting its turn (PostgreSQL's writers do not take turns).
+        """
         if self.postgres:
             with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
                 yield Tx(cur, True, self._types)
             return
         conn = self._sqlite()
         cur = conn.cursor()
-        with self._writers:
-            cur.execute("BEGIN IMMEDIATE")
+        with self._writers if wait else self._writers_now():
+            if wait:
+                cur.execute("BEGIN IMMEDIATE")
+            else:
+                _begin_now(cur)
             try:
                 yield Tx(cur, False)
             except BaseException:
@@ -222,6 +249,20 @@ class ReadStore:
                 cur.execute("COMMIT")
             finally:
                 cur.close()
+
+    @contextmanager
+    def _writers_now(self) -> Iterator[None]:
+        """This process's writers' lock if it is free at once; else `Busy`."""
+        acquire = getattr(self._writers, "acquire", None)
+        if acquire is None:  # no lock of the process
+            yield
+            return
+        if not acquire(blocking=False):
+            raise Busy("another writer of this process holds the database")
+        try:
+            yield
+        finally:
+            self._writers.release()
 
     @contextmanager
     def reading(self) -> Iterator[Tx]:

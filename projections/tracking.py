@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from projections.projection import Projection
-from projections.store import Tx
+from projections.store import Deferred, Tx
 
 TRACKING = (
     "CREATE TABLE IF NOT EXISTS okr_tracking ("
@@ -83,6 +83,15 @@ def tracked(tx: Tx, name: str) -> tuple[int, datetime | None]:
     """A read model's position and the recorded time there, its row locked on PostgreSQL
     (SQLite's write transaction holds the whole database)."""
     return seen(tx, name, lock=True)
+
+
+def position(tx: Tx | Deferred, name: str) -> int:
+    """A read model's tracked position as the transaction will find it: for a fold ahead of
+    it, where the fold starts, which the transaction checks before writing anything (so no
+    read is made, and the batch before may still be on its way to the database)."""
+    if isinstance(tx, Deferred) and tx.name == name:
+        return tx.position
+    return tracked(tx, name)[0]
 
 
 def move(tx: Tx, name: str, position: int, recorded_at: datetime | None) -> None:

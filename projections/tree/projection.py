@@ -56,12 +56,12 @@ class _Batch:
     """The rows one batch writes: versions appended in bulk, the rest with one `executemany`
     per table."""
 
-    def __init__(self, tx: Tx, encoder: Encoder):
+    def __init__(self, tx: Tx, encoder: Encoder, closed_at: dict[int, datetime | None]):
         self.tx = tx
         self.encoder = encoder
         self.versions: list[tuple] = []
         self.rows: dict[str, list[tuple]] = {statement: [] for statement in sql.INSERTS}
-        self._closed_at: dict[int, datetime | None] = {}  # by the cycle id's number
+        self._closed_at = closed_at  # by the cycle id's number
 
     def add(self, statement: str, row: tuple) -> None:
         self.rows[statement].append(row)
@@ -77,8 +77,6 @@ class _Batch:
             rows.clear()
 
     def closed_at(self, cycle_id: UUID) -> datetime | None:
-        # Read from the table once per batch, not cached across batches: another projector
-        # may have processed the close since.
         found = self._closed_at.get(cycle_id.int, _UNKNOWN)
         if found is _UNKNOWN:
             row = self.tx.execute(sql.CLOSED_AT, (str(cycle_id),)).fetchone()
@@ -133,6 +131,11 @@ class TreeProjection(Projection):
         self._heads: dict[int, tuple[UUID, int, int, bool]] = {}
         self._heads_whole = False
         self._through: int | None = None  # the position folded up to, batch after batch
+        # When each cycle closed (None: open), by its id's number, as of `_through`: read from
+        # the table once, then kept up to date by the cycle's events. Another projector may
+        # have folded a close since, so it is forgotten with any gap, as `_heads` is; kept,
+        # it lets a batch fold ahead of the one before it being written (no read at all).
+        self._closed_at: dict[int, datetime | None] = {}
 
     def reset(self) -> None:
         self._aggregates.clear()
@@ -142,6 +145,7 @@ class TreeProjection(Projection):
         self._heads.clear()
         self._heads_whole = False
         self._through = None
+        self._closed_at.clear()
 
     def folds_ahead(self, batch: Sequence[Logged]) -> bool:
         # A close writes a version of each scored objective, found among the versions
@@ -149,11 +153,12 @@ class TreeProjection(Projection):
         return not any(logged.type == CYCLE_CLOSED for logged in batch)
 
     def process(self, tx: Tx, batch: Sequence[Logged]) -> None:
-        start, _ = tracking.tracked(tx, self.name)
+        start = tracking.position(tx, self.name)
         if start == 0 or start != self._through:  # from the start, or after a gap: another
             self._heads.clear()                     # projector folded what came between
             self._heads_whole = start == 0
-        work = _Batch(tx, self._encoder)
+            self._closed_at.clear()
+        work = _Batch(tx, self._encoder, self._closed_at)
         route = self._route
         for logged in batch:
             handler = route.get(logged.topic, _UNKNOWN)
