@@ -14,7 +14,8 @@ On the cached logs (see bench/generate.py) with every read model built:
      checked against the read model's.
 
 Times are medians of repeated reads in one warm process (the read model's pages in memory,
-as on a serving machine).
+as on a serving machine); the three reads of step 1 take turns, round after round, so that
+a slow spell of the machine does not fall on one side of the ratio.
 
     uv run python -m bench.asof_read            # 10k vs 1M, replay at 100k
     uv run python -m bench.asof_read --quick    # 10k vs 100k, replay at 100k
@@ -23,10 +24,10 @@ as on a serving machine).
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
-from bench.common import median_time, projected_log, say, timed
+from bench.common import median_time, median_times, projected_log, say, timed
 
 CYCLE = "2025-Q3"
 REPEAT = 30
@@ -118,12 +119,13 @@ def main(argv: list[str] | None = None) -> None:
     small_n, big_n, replay_n = 10_000, (100_000 if args.quick else 1_000_000), 100_000
 
     small, big = Reader(small_n), Reader(big_n)
-    say(f"as-of tree read of cycle {CYCLE} (SQLite, median of {REPEAT} warm reads)")
+    say(f"as-of tree read of cycle {CYCLE} (SQLite, median of {REPEAT} warm reads, taking turns)")
     small_tree = small.tree(small.head_time)
     objectives = count(small_tree.roots)
-    t_small = small.time_tree(small.head_time)
-    t_big_head = big.time_tree(big.head_time)
-    t_big_then = big.time_tree(small.head_time)
+    t_small, t_big_head, t_big_then = median_times([
+        lambda: small.tree(small.head_time), lambda: big.tree(big.head_time),
+        lambda: big.tree(small.head_time),
+    ], REPEAT, warmup=3)
     same = big.tree(small.head_time) == small_tree
     assert count(big.tree(big.head_time).roots) == objectives
     say(f"  {small.head:>9,} events in the log: as of its head          {t_small * 1e3:7.2f} ms"

@@ -15,7 +15,7 @@ import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -98,6 +98,20 @@ def median_time(fn: Callable[[], object], repeat: int, warmup: int = 1) -> float
     for _ in range(warmup):
         fn()
     return statistics.median(timed(fn)[0] for _ in range(repeat))
+
+
+def median_times(fns: Sequence[Callable[[], object]], repeat: int, warmup: int = 1) -> list[float]:
+    """The median time of each of `fns`, called in turn, round after round: a slow spell of
+    the machine slows them alike, so the ratios between them hold where `median_time` of
+    one after the other's would drift."""
+    for _ in range(warmup):
+        for fn in fns:
+            fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, spent in zip(fns, times, strict=True):
+            spent.append(timed(fn)[0])
+    return [statistics.median(spent) for spent in times]
 
 
 def peak_rss_mb() -> float:

@@ -94,8 +94,9 @@ def page_cache(store: ReadStore, kib: int = PAGE_CACHE_KIB) -> Iterator[None]:
     processes took 42.3-51.8 s with 16 MB each, against 48.7-57.2 s with 64 MB, run
     after run alternately; at 100k events the two were alike. Mapped, every page of the
     file a rebuild touches would stay in the process's memory (up to the map's 2 GB: 780
-    MB for a log of 1M events, against 106 MB unmapped as bench.memory printed it); the
-    page cache holds at most `kib`.
+    MB for a log of 1M events, against 106 MB unmapped as bench.memory printed it, 119-140
+    MB with batches held while the other process holds the write lock); the page cache
+    holds at most `kib`.
     """
     if store.postgres:
         yield
