@@ -220,7 +220,7 @@ class Projector:
                 for projection, pos in chosen:
                     if pos >= after:
                         ahead[projection.name] = self._fold_ahead(projection, pos, batch)
-            whole = not self.store.postgres and all(ahead.get(p.name) for p, _ in chosen)
+            whole = not self.store.postgres and all(ahead.get(p.name) is not None for p, _ in chosen)
             if whole and may_hold and sum(h.count for h in held) + len(batch) <= HOLD_EVENTS:
                 this = _Held(
                     last, [(p, pos, ahead[p.name]) for p, pos in chosen], len(batch),
