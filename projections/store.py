@@ -72,6 +72,31 @@ class Tx:
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
         )
 
+    def upsert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Inserts rows, or replaces those with the same key (the first column). Keys must not
+        repeat among `rows`. PostgreSQL takes them by COPY into a temporary table, then one
+        INSERT: an executemany of 35,000 upserts took twice the server's time and ten times
+        the client's."""
+        if not rows:
+            return
+        key, rest = columns[0], columns[1:]
+        listed = ", ".join(columns)
+        update = f" ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in rest)
+        if not self.postgres:
+            marks = ", ".join("?" * len(columns))
+            self._cursor.executemany(f"INSERT INTO {table} ({listed}) VALUES ({marks}){update}", rows)
+            return
+        types = self._column_types(table)
+        incoming = f"{table}_incoming"
+        self._cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {incoming} (LIKE {table})")
+        with self._cursor.copy(f"COPY {incoming} ({listed}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types([types[column] for column in columns])
+            write = copy.write_row
+            for row in rows:
+                write(row)
+        self._cursor.execute(f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {incoming}{update}")
+        self._cursor.execute(f"DELETE FROM {incoming}")
+
     def _column_types(self, table: str) -> dict[str, str]:
         found = self._types.get(table)
         if found is None:
@@ -141,6 +166,10 @@ class Deferred:
     def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             self._writes.append(("append", (table, columns, list(rows))))
+
+    def upsert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._writes.append(("upsert", (table, columns, list(rows))))
 
     def fetchone(self) -> Any:
         return self._rows[0] if self._rows else None

@@ -35,8 +35,7 @@ from projections.tree.versions import Encoder, fields
 
 Load = Callable[[UUID, int], Aggregate]
 
-_FREEZE_SQL = sql.members_as_of()
-HEADS = 200_000  # objectives remembered at most (about 30 MB); beyond, a close asks the table
+_FREEZE_SQL = sql.members_as_of(heads=True)
 _UNKNOWN: Any = object()
 CHECK_IN_RECORDED = "Objective.CheckInRecorded"
 CHECK_IN_CORRECTED = "Objective.CheckInCorrected"
@@ -53,13 +52,14 @@ _FORGOTTEN = CheckIn(
 
 
 class _Batch:
-    """The rows one batch writes: versions appended in bulk, the rest with one `executemany`
-    per table."""
+    """The rows one batch writes: versions appended in bulk, each objective's latest among
+    them as its head, the rest with one `executemany` per table."""
 
     def __init__(self, tx: Tx, encoder: Encoder, closed_at: dict[int, datetime | None]):
         self.tx = tx
         self.encoder = encoder
         self.versions: list[tuple] = []
+        self.heads: dict[str, tuple] = {}  # by objective id
         self.rows: dict[str, list[tuple]] = {statement: [] for statement in sql.INSERTS}
         self._closed_at = closed_at  # by the cycle id's number
 
@@ -72,6 +72,8 @@ class _Batch:
         terms.clear()
         tx.append(sql.VERSIONS, sql.VERSION_COLUMNS, self.versions)
         self.versions.clear()
+        tx.upsert(sql.HEADS, sql.VERSION_COLUMNS, list(self.heads.values()))
+        self.heads.clear()
         for statement, rows in self.rows.items():
             tx.executemany(statement, rows)
             rows.clear()
@@ -92,6 +94,7 @@ class _Batch:
     ) -> tuple:
         row = self.encoder.row(objective, position, closed_at, latest)
         self.versions.append(row)
+        self.heads[row[0]] = row
         return row
 
 
@@ -109,7 +112,8 @@ class TreeProjection(Projection):
     rebuilt_alone = True
     # 2: terms in rows of their own; check-ins moved to the `check_ins` read model
     # 3: the versions' key an index made once a rebuild's rows are in
-    layout = 3
+    # 4: each objective's latest version in a table of its own
+    layout = 4
 
     def __init__(self, load: Load, cache_size: int = 10_000):
         self._load = load
@@ -124,17 +128,10 @@ class TreeProjection(Projection):
         # Kept objectives' latest check-in of each key result (see `_latest_of`).
         self._latest: dict[int, tuple[Aggregate, int, dict[int, CheckIn]]] = {}
         self._route: dict[str, Any] = {}  # each topic's handler (or None), found once
-        # Each objective's (id, cycle id's number, latest version, agreed?), in the order
-        # drafted, while every one of them is known: this projection folded the log from its
-        # start, batch after batch. A close then finds the objectives to score here, without
-        # asking the versions table (a rebuild makes its index last).
-        self._heads: dict[int, tuple[UUID, int, int, bool]] = {}
-        self._heads_whole = False
         self._through: int | None = None  # the position folded up to, batch after batch
         # When each cycle closed (None: open), by its id's number, as of `_through`: read from
         # the table once, then kept up to date by the cycle's events. Another projector may
-        # have folded a close since, so it is forgotten with any gap, as `_heads` is; kept,
-        # it lets a batch fold ahead of the one before it being written (no read at all).
+        # have folded a close since, so it is forgotten with any gap; kept, it lets a batch fold ahead of the one before it being written (no read at all).
         self._closed_at: dict[int, datetime | None] = {}
 
     def reset(self) -> None:
@@ -142,21 +139,17 @@ class TreeProjection(Projection):
         self._forgot.clear()
         self._latest.clear()
         self._encoder = Encoder()
-        self._heads.clear()
-        self._heads_whole = False
         self._through = None
         self._closed_at.clear()
 
     def folds_ahead(self, batch: Sequence[Logged]) -> bool:
-        # A close writes a version of each scored objective, found among the versions
-        # written so far, this batch's included.
+        # A close writes a version of each scored objective, found among the heads written
+        # so far, this batch's included.
         return not any(logged.type == CYCLE_CLOSED for logged in batch)
 
     def process(self, tx: Tx, batch: Sequence[Logged]) -> None:
         start = tracking.position(tx, self.name)
-        if start == 0 or start != self._through:  # from the start, or after a gap: another
-            self._heads.clear()                     # projector folded what came between
-            self._heads_whole = start == 0
+        if start != self._through:  # after a gap: another projector folded what came between
             self._closed_at.clear()
         work = _Batch(tx, self._encoder, self._closed_at)
         route = self._route
@@ -281,8 +274,6 @@ class TreeProjection(Projection):
         if kind == CHECK_IN_RECORDED:  # the only event that adds check-ins
             self._forget(objective, closed_at, latest)
         row = work.version(objective, logged.position, closed_at, latest)
-        if self._heads_whole:
-            self._remember(objective)
         if logged.event.originator_version == 1:  # (objective_id, _, cycle_id, team_id, ...)
             work.add(sql.INSERT_MEMBER, (row[2], row[0], row[3], logged.position))
 
@@ -301,32 +292,15 @@ class TreeProjection(Projection):
         self, work: _Batch, cycle_id: UUID, closed_at: datetime, position: int
     ) -> None:
         """A new version, with its computed score, for each objective with agreed terms."""
-        work.flush()
-        if self._heads_whole:
-            number = cycle_id.int
-            scored = [
-                (oid, version) for oid, cycle, version, agreed in self._heads.values()
-                if cycle == number and agreed
-            ]
-        else:
-            work.tx.create(sql.VERSIONS_KEY)  # a rebuild makes it last: this query needs it
-            rows = work.tx.execute(_FREEZE_SQL, (position, str(cycle_id), position)).fetchall()
-            scored = [
-                (UUID(objective_id), fields(text)["version"])
-                for objective_id, _, _, _, _, agreed, _, text in rows if agreed is not None
-            ]
+        work.flush()  # the heads, as of the close
+        rows = work.tx.execute(_FREEZE_SQL, (str(cycle_id), position)).fetchall()
+        scored = [
+            (UUID(objective_id), fields(text)["version"])
+            for objective_id, _, _, _, _, agreed, _, text in rows if agreed is not None
+        ]
         for objective_id, version in scored:
             objective = self._at(objective_id, version)
             work.version(self._whole_enough(objective, closed_at), position, closed_at)
-
-    def _remember(self, objective: Aggregate) -> None:
-        heads = self._heads
-        heads[objective.id.int] = (
-            objective.id, objective.cycle_id.int, objective.version, objective.agreed is not None,
-        )
-        if len(heads) > HEADS:
-            heads.clear()
-            self._heads_whole = False
 
     def _team(self, work: _Batch, logged: Logged) -> None:
         event = logged.event

@@ -79,6 +79,28 @@ def team_at(tx: Tx, team_id: UUID, position: int) -> TeamRow | None:
     return None if row is None else _team(row)
 
 
+def members_at(
+    tx: Tx, cycle_id: UUID, position: int, teams: Sequence[str] = (), gone: bool = True,
+    parent_id: UUID | None = None,
+) -> list[tuple]:
+    """The stored versions of a cycle's objectives as of `position`, in the order drafted
+    (see `tables.members_as_of`): from the latest versions when nothing in the cycle has
+    changed since `position`, else each one's from its history."""
+    changed = tx.execute(tables.CYCLE_CHANGED, (str(cycle_id),)).fetchone()[0]
+    heads = changed is None or changed <= position
+    sql = tables.members_as_of(
+        teams=len(teams), gone=gone, parent=parent_id is not None, sqlite=not tx.postgres,
+        heads=heads,
+    )
+    params: list[Any] = [] if heads else [position]
+    params += [str(cycle_id), position, *teams]
+    if not gone:
+        params += tables.GONE_STATUSES
+    if parent_id is not None:
+        params.append(str(parent_id))
+    return tx.execute(sql, params).fetchall()
+
+
 def goal_tree(
     tx: Tx, cycle_id: UUID, position: int, now: datetime, team_id: UUID | None = None,
     include_gone: bool = False,
@@ -98,11 +120,7 @@ def goal_tree(
         if team_id not in teams:  # not formed by then: it owns nothing
             return GoalTree(position, cycle, north_star_at(tx, position), team_id, ())
         chosen = sorted(str(t) for t in team_and_below(teams, team_id))
-    params = [position, str(cycle_id), position, *chosen]
-    if not include_gone:
-        params += tables.GONE_STATUSES
-    sql = tables.members_as_of(teams=len(chosen), gone=include_gone, sqlite=not tx.postgres)
-    rows = tx.execute(sql, params).fetchall()
+    rows = members_at(tx, cycle_id, position, chosen, gone=include_gone)
     expected = rules.expected_progress(cycle.starts_on, cycle.ends_on, now)
     names = {str(t.id): t.name for t in teams.values()}
     known = terms_of(tx, rows)
@@ -130,10 +148,7 @@ def objective_at(tx: Tx, objective_id: UUID, position: int, now: datetime) -> Ob
     _, cycle_id, team_id, *_ = version
     cycle = cycle_at(tx, UUID(cycle_id), position)
     team = team_at(tx, UUID(team_id), position)
-    children = tx.execute(
-        tables.members_as_of(gone=False, parent=True, sqlite=not tx.postgres),
-        (position, cycle_id, position, *tables.GONE_STATUSES, str(objective_id)),
-    ).fetchall()
+    children = members_at(tx, UUID(cycle_id), position, gone=False, parent_id=objective_id)
     average = rules.children_average(fields(child[-1])["progress"] for child in children)
     return objective_row(
         version, terms=terms_of(tx, [version]), team_name=team.name if team else None,

@@ -5,12 +5,17 @@ means the row with the greatest `from_position <= P`, found through the primary 
 objectives, a unique index) on (key, from_position), so its cost depends on how many keys
 are asked for, never on how long the log is. Objectives never change cycle or team, so a
 cycle's members are a small table of their own, read first.
+
+Each objective's latest version is also kept in a table of its own, as small as the number
+of objectives (`okr_objective_heads`), written in the same transaction as the versions. A
+read at or after a cycle's latest change (the tree now, most reads) takes its rows from
+there, so it never reaches into the history at all.
 """
 
 from __future__ import annotations
 
 TABLES = (
-    "okr_objective_versions", "okr_objective_terms", "okr_cycle_objectives", "okr_cycle_versions",
+    "okr_objective_versions", "okr_objective_heads", "okr_objective_terms", "okr_cycle_objectives", "okr_cycle_versions",
     "okr_team_versions", "okr_north_star_versions",
 )
 
@@ -24,6 +29,13 @@ SCHEMA = (
     " objective_id TEXT NOT NULL, from_position BIGINT NOT NULL, cycle_id TEXT NOT NULL,"
     " team_id TEXT NOT NULL, parent_id TEXT, status TEXT NOT NULL, agreed_id TEXT,"
     " proposal_id TEXT, doc TEXT NOT NULL)",
+    # The latest of each objective's versions, with the same columns.
+    "CREATE TABLE IF NOT EXISTS okr_objective_heads ("
+    " objective_id TEXT PRIMARY KEY, from_position BIGINT NOT NULL, cycle_id TEXT NOT NULL,"
+    " team_id TEXT NOT NULL, parent_id TEXT, status TEXT NOT NULL, agreed_id TEXT,"
+    " proposal_id TEXT, doc TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS okr_objective_heads_cycle"
+    " ON okr_objective_heads (cycle_id, from_position)",
     "CREATE TABLE IF NOT EXISTS okr_objective_terms ("
     " terms_id TEXT PRIMARY KEY, terms TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS okr_cycle_objectives ("
@@ -54,6 +66,9 @@ VERSION_COLUMNS = (
     "objective_id", "from_position", "cycle_id", "team_id", "parent_id", "status", "agreed_id",
     "proposal_id", "doc",
 )
+HEADS = "okr_objective_heads"
+# The position of the latest version of any of a cycle's objectives.
+CYCLE_CHANGED = f"SELECT MAX(from_position) FROM {HEADS} WHERE cycle_id = ?"
 # Terms rows are keyed by their content: written again, they change nothing.
 INSERT_TERMS = (
     "INSERT INTO okr_objective_terms (terms_id, terms) VALUES (?, ?)"
@@ -115,16 +130,22 @@ _LATEST_ROW = (
 
 def members_as_of(
     teams: int = 0, gone: bool = True, parent: bool = False, sqlite: bool = False,
+    heads: bool = False,
 ) -> str:
     """A cycle's objectives and their versions as of a position, in the order drafted.
 
-    Parameters, in order: position, cycle_id, position; then `teams` team ids to keep;
-    then, unless `gone`, the GONE_STATUSES to leave out; then, with `parent`, the parent id.
+    Parameters, in order: position (not with `heads`), cycle_id, position; then `teams` team
+    ids to keep; then, unless `gone`, the GONE_STATUSES to leave out; then, with `parent`,
+    the parent id. With `heads`, their latest versions: those as of the position only if it
+    is at or after the cycle's latest change (`CYCLE_CHANGED`).
     """
-    latest = f"v.rowid = ({_LATEST_ROW})" if sqlite else f"v.from_position = ({_LATEST})"
+    if heads:
+        join = f"{HEADS} v ON v.objective_id = m.objective_id"
+    else:
+        latest = f"v.rowid = ({_LATEST_ROW})" if sqlite else f"v.from_position = ({_LATEST})"
+        join = f"okr_objective_versions v ON v.objective_id = m.objective_id AND {latest}"
     sql = (
-        f"SELECT {_VERSION} FROM okr_cycle_objectives m"
-        f" JOIN okr_objective_versions v ON v.objective_id = m.objective_id AND {latest}"
+        f"SELECT {_VERSION} FROM okr_cycle_objectives m JOIN {join}"
         " WHERE m.cycle_id = ? AND m.from_position <= ?"
     )
     if teams:

@@ -16,7 +16,8 @@ from projections.check_ins import CheckInsProjection
 from projections.runner import Projector
 from projections.store import ReadStore
 from projections.tree import TreeProjection, check_ins_at, goal_tree, objective_at
-from projections.tree.tables import TABLES
+from projections.tree.queries import members_at
+from projections.tree.tables import CYCLE_CHANGED, GONE_STATUSES, TABLES, members_as_of
 
 pytestmark = pytest.mark.integration
 
@@ -312,6 +313,37 @@ def test_a_rebuild_answers_exactly_as_incremental_processing_did(app, read_store
     before = answers_at_every_position(app, read_store, h)
     assert incremental.rebuild() == app.head_position()
     assert answers_at_every_position(app, read_store, h) == before
+
+
+def test_reads_after_a_cycles_latest_change_take_the_latest_versions_and_agree_with_history(
+    app, read_store, history
+):
+    h = history
+    # folded in batches of 4, so that heads are replaced across transactions too
+    Projector(app, read_store, tree_and_series(app), batch_size=4).catch_up()
+    with read_store.reading() as tx:
+        heads = tx.execute("SELECT * FROM okr_objective_heads ORDER BY objective_id").fetchall()
+        latest = tx.execute(
+            "SELECT * FROM okr_objective_versions v WHERE from_position = (SELECT MAX(from_position)"
+            " FROM okr_objective_versions w WHERE w.objective_id = v.objective_id) ORDER BY objective_id"
+        ).fetchall()
+        assert heads == latest
+        assert {UUID(row[0]) for row in heads} >= {h.top, h.middle, h.mobile, h.side, h.carried}
+        paths = set()
+        for cycle in (h.q1, h.q2):
+            changed = tx.execute(CYCLE_CHANGED, (str(cycle),)).fetchone()[0]
+            for position in range(app.head_position() + 1):
+                paths.add(position >= changed)
+                history_sql = members_as_of(gone=False, parent=False, sqlite=not tx.postgres)
+                from_history = tx.execute(
+                    history_sql, (position, str(cycle), position, *GONE_STATUSES)
+                ).fetchall()
+                assert members_at(tx, cycle, position, gone=False) == from_history, (cycle, position)
+                every = tx.execute(
+                    members_as_of(sqlite=not tx.postgres), (position, str(cycle), position)
+                ).fetchall()
+                assert members_at(tx, cycle, position) == every
+        assert paths == {True, False}  # both ways were taken
 
 
 def rows(store, tables=TABLES) -> dict[str, list[tuple]]:
