@@ -44,6 +44,10 @@ CYCLE_CLOSED = "Cycle.Closed"
 # many as it needs (and a few): then now and then, not at every check-in.
 SLACK_FACTOR, SLACK = 4, 8
 
+# The versions' epochs (see tables.py) span at least this many positions, and this many
+# times as many as the objectives they start with.
+EPOCH_EVENTS, EPOCH_FACTOR = 20_000, 4
+
 # Stands in, for the moment its correction is applied, for a check-in already forgotten.
 _FORGOTTEN = CheckIn(
     id=UUID(int=0), key_result_id=UUID(int=0), value=0.0, confidence=0.0, note="",
@@ -51,13 +55,32 @@ _FORGOTTEN = CheckIn(
 )
 
 
+class _Epoch:
+    """The versions' current epoch: where it starts and how many objectives it carried over;
+    and how many objectives there are, as of the position folded up to."""
+
+    __slots__ = ("start", "carried", "objectives")
+
+    def __init__(self, start: int, carried: int, objectives: int):
+        self.start, self.carried, self.objectives = start, carried, objectives
+
+    def next_start(self, events: int) -> int:
+        return self.start + max(events, EPOCH_FACTOR * self.carried)
+
+
 class _Batch:
     """The rows one batch writes: versions appended in bulk, each objective's latest among
     them as its head, the rest with one `executemany` per table."""
 
-    def __init__(self, tx: Tx, encoder: Encoder, closed_at: dict[int, datetime | None]):
+    def __init__(
+        self, tx: Tx, encoder: Encoder, closed_at: dict[int, datetime | None], epoch: _Epoch,
+        epoch_events: int,
+    ):
         self.tx = tx
         self.encoder = encoder
+        self.epoch = epoch
+        self._epoch_events = epoch_events
+        self._next_epoch = epoch.next_start(epoch_events)
         self.versions: list[tuple] = []
         self.heads: dict[str, tuple] = {}  # by objective id
         self.rows: dict[str, list[tuple]] = {statement: [] for statement in sql.INSERTS}
@@ -70,7 +93,7 @@ class _Batch:
         tx, terms = self.tx, self.encoder.new_terms
         tx.executemany(sql.INSERT_TERMS, terms)
         terms.clear()
-        tx.append(sql.VERSIONS, sql.VERSION_COLUMNS, self.versions)
+        tx.append(sql.VERSIONS, sql.VERSIONS_WITH_EPOCH, self.versions)
         self.versions.clear()
         tx.upsert(sql.HEADS, sql.VERSION_COLUMNS, list(self.heads.values()))
         self.heads.clear()
@@ -92,10 +115,22 @@ class _Batch:
         self, objective: Any, position: int, closed_at: datetime | None,
         latest: dict[int, CheckIn] | None = None,
     ) -> tuple:
+        if position >= self._next_epoch:
+            self._start_epoch(position)
         row = self.encoder.row(objective, position, closed_at, latest)
-        self.versions.append(row)
+        self.versions.append((*row, self.epoch.start))
         self.heads[row[0]] = row
         return row
+
+    def _start_epoch(self, position: int) -> None:
+        """Starts an epoch at `position`, the first version due in it, with every objective's
+        latest version before it: where it starts depends on the log alone, not on batches."""
+        self.flush()
+        epoch = self.epoch
+        self.tx.execute(sql.CARRY, (position,))
+        self.tx.execute(sql.INSERT_EPOCH, (position, epoch.objectives))
+        epoch.start, epoch.carried = position, epoch.objectives
+        self._next_epoch = epoch.next_start(self._epoch_events)
 
 
 class TreeProjection(Projection):
@@ -113,10 +148,12 @@ class TreeProjection(Projection):
     # 2: terms in rows of their own; check-ins moved to the `check_ins` read model
     # 3: the versions' key an index made once a rebuild's rows are in
     # 4: each objective's latest version in a table of its own
-    layout = 4
+    # 5: the versions in epochs
+    layout = 5
 
-    def __init__(self, load: Load, cache_size: int = 10_000):
+    def __init__(self, load: Load, cache_size: int = 10_000, epoch_events: int = EPOCH_EVENTS):
         self._load = load
+        self._epoch_events = epoch_events
         self._cache_size = cache_size
         # By the id's number (`UUID.int`): hashed far quicker than a UUID, event after event.
         self._aggregates: OrderedDict[int, Aggregate] = OrderedDict()
@@ -129,10 +166,13 @@ class TreeProjection(Projection):
         self._latest: dict[int, tuple[Aggregate, int, dict[int, CheckIn]]] = {}
         self._route: dict[str, Any] = {}  # each topic's handler (or None), found once
         self._through: int | None = None  # the position folded up to, batch after batch
-        # When each cycle closed (None: open), by its id's number, as of `_through`: read from
-        # the table once, then kept up to date by the cycle's events. Another projector may
-        # have folded a close since, so it is forgotten with any gap; kept, it lets a batch fold ahead of the one before it being written (no read at all).
+        # When each cycle closed (None: open), by its id's number, and the versions' epoch,
+        # as of `_through`: read from the tables before a batch's first write, then kept up
+        # to date by the events. Another projector may have folded some since, so they are
+        # read again after any gap; kept, they let a batch fold ahead of the one before it
+        # being written (no read at all).
         self._closed_at: dict[int, datetime | None] = {}
+        self._epoch: _Epoch | None = None
 
     def reset(self) -> None:
         self._aggregates.clear()
@@ -141,6 +181,7 @@ class TreeProjection(Projection):
         self._encoder = Encoder()
         self._through = None
         self._closed_at.clear()
+        self._epoch = None
 
     def folds_ahead(self, batch: Sequence[Logged]) -> bool:
         # A close writes a version of each scored objective, found among the heads written
@@ -151,7 +192,10 @@ class TreeProjection(Projection):
         start = tracking.position(tx, self.name)
         if start != self._through:  # after a gap: another projector folded what came between
             self._closed_at.clear()
-        work = _Batch(tx, self._encoder, self._closed_at)
+            self._epoch = None
+        if self._epoch is None:
+            self._epoch = self._read_back(tx)
+        work = _Batch(tx, self._encoder, self._closed_at, self._epoch, self._epoch_events)
         route = self._route
         for logged in batch:
             handler = route.get(logged.topic, _UNKNOWN)
@@ -161,6 +205,14 @@ class TreeProjection(Projection):
                 handler(self, work, logged)
         work.flush()
         self._through = batch[-1].position
+
+    def _read_back(self, tx: Tx) -> _Epoch:
+        """Every cycle's close time, and the versions' epoch, as the tables hold them: read
+        all at once, so that nothing is read once the batch has written (see `Deferred`)."""
+        for cycle_id, closed_at in tx.execute(sql.CLOSED_AT_ALL).fetchall():
+            self._closed_at[UUID(cycle_id).int] = parsed(closed_at) if closed_at else None
+        found = tx.execute(sql.LATEST_EPOCH).fetchone()
+        return _Epoch(*(found or (0, 0)), tx.execute(sql.OBJECTIVES).fetchone()[0])
 
     # ---- folding ------------------------------------------------------------------
 
@@ -276,6 +328,7 @@ class TreeProjection(Projection):
         row = work.version(objective, logged.position, closed_at, latest)
         if logged.event.originator_version == 1:  # (objective_id, _, cycle_id, team_id, ...)
             work.add(sql.INSERT_MEMBER, (row[2], row[0], row[3], logged.position))
+            work.epoch.objectives += 1
 
     def _cycle(self, work: _Batch, logged: Logged) -> None:
         cycle = self._fold(logged.event)

@@ -79,6 +79,11 @@ def team_at(tx: Tx, team_id: UUID, position: int) -> TeamRow | None:
     return None if row is None else _team(row)
 
 
+def epoch_at(tx: Tx, position: int) -> int:
+    """The epoch of the versions that `position` falls in (see `tables`)."""
+    return tx.execute(tables.EPOCH_AT, (position,)).fetchone()[0] or 0
+
+
 def members_at(
     tx: Tx, cycle_id: UUID, position: int, teams: Sequence[str] = (), gone: bool = True,
     parent_id: UUID | None = None,
@@ -92,7 +97,10 @@ def members_at(
         teams=len(teams), gone=gone, parent=parent_id is not None, sqlite=not tx.postgres,
         heads=heads,
     )
-    params: list[Any] = [] if heads else [position]
+    params: list[Any] = []
+    if not heads:
+        epoch = epoch_at(tx, position)
+        params += [epoch, epoch, position] if tx.postgres else [epoch, position]
     params += [str(cycle_id), position, *teams]
     if not gone:
         params += tables.GONE_STATUSES
@@ -142,7 +150,9 @@ def objective_at(tx: Tx, objective_id: UUID, position: int, now: datetime) -> Ob
     Its children's average counts the aligned objectives of its cycle at that position,
     rejected and withdrawn ones left out, as in the tree.
     """
-    version = tx.execute(tables.OBJECTIVE_AS_OF, (str(objective_id), position)).fetchone()
+    version = tx.execute(
+        tables.OBJECTIVE_AS_OF, (epoch_at(tx, position), str(objective_id), position)
+    ).fetchone()
     if version is None:
         return None
     _, cycle_id, team_id, *_ = version

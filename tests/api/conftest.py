@@ -4,7 +4,7 @@ test session's PostgreSQL), driven through Litestar's test client."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from clocks import SteppingClock

@@ -12,7 +12,6 @@ import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 import psycopg
 import pytest
@@ -24,12 +23,14 @@ from api.seed import DemoClock, seed_demo
 from domain.application import OkrApp
 from domain.objective import Objective
 from projections.audit import MAX_LIMIT, approvals
-from projections.catalog import projector_for
+from projections.catalog import projector_for, read_models
 from projections.feed.queries import position_at
 from projections.negotiation import negotiation
 from projections.negotiation.rows import CHANGES_REQUESTED, COUNTER_DECLINED, COUNTERED
-from projections.store import Tx
-from projections.tree import check_ins_at, goal_tree, objective_at
+from projections.runner import Projector
+from projections.store import ReadStore, Tx
+from projections.tree import TreeProjection, check_ins_at, goal_tree, objective_at
+from projections.tree.projection import EPOCH_EVENTS
 from projections.tree.rows import GoalTree
 
 pytestmark = pytest.mark.integration
@@ -148,8 +149,16 @@ def time_travels(url: str, data) -> dict[str, int]:
     then again after a rebuild. Returns what the history held."""
     clock = TravelClock()
     app = OkrApp(url, clock=clock)
-    # Small batches or one large one: the rebuild folds the log in batches of this size.
-    projector = projector_for(app, url, batch_size=data.draw(st.sampled_from([1, 3, 1000]), "batch"))
+    # Small batches or one large one: the rebuild folds the log in batches of this size. The
+    # tree's versions in one epoch (as in any history this short), or in epochs of a few
+    # positions each (at least 4 per objective), so that reads look up carried versions.
+    epoch_events = data.draw(st.sampled_from([EPOCH_EVENTS, 2]), "epoch")
+    models = [
+        TreeProjection(load=lambda i, v: app.repository.get(i, version=v), epoch_events=epoch_events)
+        if model.name == "tree" else model for model in read_models(app)
+    ]
+    batch_size = data.draw(st.sampled_from([1, 3, 1000]), "batch")
+    projector = Projector(app, ReadStore(url), models, batch_size=batch_size, url=url)
     store = projector.store
     history = History(app, clock, data)
     moments: list[Moment] = []

@@ -16,8 +16,8 @@ from projections.check_ins import CheckInsProjection
 from projections.runner import Projector
 from projections.store import ReadStore
 from projections.tree import TreeProjection, check_ins_at, goal_tree, objective_at
-from projections.tree.queries import members_at
-from projections.tree.tables import CYCLE_CHANGED, GONE_STATUSES, TABLES, members_as_of
+from projections.tree.queries import epoch_at, members_at
+from projections.tree.tables import CYCLE_CHANGED, GONE_STATUSES, TABLES, VERSION_COLUMNS, members_as_of
 
 pytestmark = pytest.mark.integration
 
@@ -315,6 +315,14 @@ def test_a_rebuild_answers_exactly_as_incremental_processing_did(app, read_store
     assert answers_at_every_position(app, read_store, h) == before
 
 
+def looked_up(tx, cycle: UUID, position: int, gone: bool = True) -> list[tuple]:
+    """A cycle's versions as of `position`, looked up in the versions' history."""
+    epoch = epoch_at(tx, position)
+    params = [epoch, epoch, position] if tx.postgres else [epoch, position]
+    params += [str(cycle), position, *(() if gone else GONE_STATUSES)]
+    return tx.execute(members_as_of(gone=gone, sqlite=not tx.postgres), params).fetchall()
+
+
 def test_reads_after_a_cycles_latest_change_take_the_latest_versions_and_agree_with_history(
     app, read_store, history
 ):
@@ -322,10 +330,12 @@ def test_reads_after_a_cycles_latest_change_take_the_latest_versions_and_agree_w
     # folded in batches of 4, so that heads are replaced across transactions too
     Projector(app, read_store, tree_and_series(app), batch_size=4).catch_up()
     with read_store.reading() as tx:
-        heads = tx.execute("SELECT * FROM okr_objective_heads ORDER BY objective_id").fetchall()
+        columns = ", ".join(VERSION_COLUMNS)
+        heads = tx.execute(f"SELECT {columns} FROM okr_objective_heads ORDER BY objective_id").fetchall()
         latest = tx.execute(
-            "SELECT * FROM okr_objective_versions v WHERE from_position = (SELECT MAX(from_position)"
-            " FROM okr_objective_versions w WHERE w.objective_id = v.objective_id) ORDER BY objective_id"
+            f"SELECT {columns} FROM okr_objective_versions v WHERE from_position = (SELECT"
+            " MAX(from_position) FROM okr_objective_versions w WHERE w.objective_id = v.objective_id)"
+            " ORDER BY objective_id"
         ).fetchall()
         assert heads == latest
         assert {UUID(row[0]) for row in heads} >= {h.top, h.middle, h.mobile, h.side, h.carried}
@@ -334,16 +344,38 @@ def test_reads_after_a_cycles_latest_change_take_the_latest_versions_and_agree_w
             changed = tx.execute(CYCLE_CHANGED, (str(cycle),)).fetchone()[0]
             for position in range(app.head_position() + 1):
                 paths.add(position >= changed)
-                history_sql = members_as_of(gone=False, parent=False, sqlite=not tx.postgres)
-                from_history = tx.execute(
-                    history_sql, (position, str(cycle), position, *GONE_STATUSES)
-                ).fetchall()
+                from_history = looked_up(tx, cycle, position, gone=False)
                 assert members_at(tx, cycle, position, gone=False) == from_history, (cycle, position)
-                every = tx.execute(
-                    members_as_of(sqlite=not tx.postgres), (position, str(cycle), position)
-                ).fetchall()
-                assert members_at(tx, cycle, position) == every
+                assert members_at(tx, cycle, position) == looked_up(tx, cycle, position)
         assert paths == {True, False}  # both ways were taken
+
+
+def test_versions_in_short_epochs_answer_as_one_history_and_start_where_the_log_says(
+    app, read_store, history
+):
+    h = history
+
+    def fold(epoch_events: int, batch_size: int) -> Projector:
+        tree = TreeProjection(load=loader(app), epoch_events=epoch_events)
+        return Projector(app, read_store, [tree, CheckInsProjection()], batch_size=batch_size)
+
+    fold(10**9, 1000).catch_up()  # one epoch
+    whole = answers_at_every_position(app, read_store, h)
+    with read_store.reading() as tx:
+        assert tx.execute("SELECT COUNT(*) FROM okr_tree_epochs").fetchone()[0] == 0
+        versions = tx.execute("SELECT COUNT(*) FROM okr_objective_versions").fetchone()[0]
+    # Epochs of at least 3 positions, and 4 per objective carried over: five here.
+    fold(3, 7).rebuild()
+    with read_store.reading() as tx:
+        epochs = tx.execute("SELECT starts_at, carried FROM okr_tree_epochs ORDER BY 1").fetchall()
+        carried = tx.execute("SELECT COUNT(*) FROM okr_objective_versions").fetchone()[0] - versions
+    assert len(epochs) >= 4 and carried == sum(count for _, count in epochs) > 0
+    starts = [start for start, _ in epochs]
+    assert all(b - a >= max(3, 4 * count) for (a, count), b in zip(epochs, starts[1:]))
+    assert answers_at_every_position(app, read_store, h) == whole
+    by_seven = rows(read_store)
+    fold(3, 1).rebuild()  # batches of one: the epochs start at the same positions
+    assert rows(read_store) == by_seven
 
 
 def rows(store, tables=TABLES) -> dict[str, list[tuple]]:
