@@ -58,14 +58,7 @@ class Tx:
         if not rows:
             return
         if self.postgres:
-            types = self._column_types(table)
-            with self._cursor.copy(
-                f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
-            ) as copy:
-                copy.set_types([types[column] for column in columns])
-                write = copy.write_row
-                for row in rows:
-                    write(row)
+            self._copy(table, table, columns, rows)
             return
         marks = ", ".join("?" * len(columns))
         self._cursor.executemany(
@@ -81,21 +74,35 @@ class Tx:
             return
         key, rest = columns[0], columns[1:]
         listed = ", ".join(columns)
-        update = f" ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in rest)
+        update = f" ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(
+            f"{c} = excluded.{c}" for c in rest
+        )
         if not self.postgres:
             marks = ", ".join("?" * len(columns))
-            self._cursor.executemany(f"INSERT INTO {table} ({listed}) VALUES ({marks}){update}", rows)
+            self._cursor.executemany(
+                f"INSERT INTO {table} ({listed}) VALUES ({marks}){update}", rows
+            )
             return
-        types = self._column_types(table)
         incoming = f"{table}_incoming"
         self._cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {incoming} (LIKE {table})")
-        with self._cursor.copy(f"COPY {incoming} ({listed}) FROM STDIN (FORMAT BINARY)") as copy:
+        self._copy(incoming, table, columns, rows)
+        self._cursor.execute(
+            f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {incoming}{update}"
+        )
+        self._cursor.execute(f"DELETE FROM {incoming}")
+
+    def _copy(
+        self, target: str, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """COPYs `rows` into `target`, whose columns are typed as `table`'s (PostgreSQL)."""
+        types = self._column_types(table)
+        with self._cursor.copy(
+            f"COPY {target} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
             copy.set_types([types[column] for column in columns])
             write = copy.write_row
             for row in rows:
                 write(row)
-        self._cursor.execute(f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {incoming}{update}")
-        self._cursor.execute(f"DELETE FROM {incoming}")
 
     def _column_types(self, table: str) -> dict[str, str]:
         found = self._types.get(table)

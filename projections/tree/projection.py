@@ -57,15 +57,16 @@ _FORGOTTEN = CheckIn(
 
 class _Epoch:
     """The versions' current epoch: where it starts and how many objectives it carried over;
-    and how many objectives there are, as of the position folded up to."""
+    how many objectives there are, as of the position folded up to; and the fewest
+    positions an epoch spans."""
 
-    __slots__ = ("start", "carried", "objectives")
+    __slots__ = ("start", "carried", "objectives", "events")
 
-    def __init__(self, start: int, carried: int, objectives: int):
-        self.start, self.carried, self.objectives = start, carried, objectives
+    def __init__(self, start: int, carried: int, objectives: int, events: int):
+        self.start, self.carried, self.objectives, self.events = start, carried, objectives, events
 
-    def next_start(self, events: int) -> int:
-        return self.start + max(events, EPOCH_FACTOR * self.carried)
+    def next_start(self) -> int:
+        return self.start + max(self.events, EPOCH_FACTOR * self.carried)
 
 
 class _Batch:
@@ -74,13 +75,11 @@ class _Batch:
 
     def __init__(
         self, tx: Tx, encoder: Encoder, closed_at: dict[int, datetime | None], epoch: _Epoch,
-        epoch_events: int,
     ):
         self.tx = tx
         self.encoder = encoder
         self.epoch = epoch
-        self._epoch_events = epoch_events
-        self._next_epoch = epoch.next_start(epoch_events)
+        self._next_epoch = epoch.next_start()
         self.versions: list[tuple] = []
         self.heads: dict[str, tuple] = {}  # by objective id
         self.rows: dict[str, list[tuple]] = {statement: [] for statement in sql.INSERTS}
@@ -130,7 +129,7 @@ class _Batch:
         self.tx.execute(sql.CARRY, (position,))
         self.tx.execute(sql.INSERT_EPOCH, (position, epoch.objectives))
         epoch.start, epoch.carried = position, epoch.objectives
-        self._next_epoch = epoch.next_start(self._epoch_events)
+        self._next_epoch = epoch.next_start()
 
 
 class TreeProjection(Projection):
@@ -180,7 +179,6 @@ class TreeProjection(Projection):
         self._latest.clear()
         self._encoder = Encoder()
         self._through = None
-        self._closed_at.clear()
         self._epoch = None
 
     def folds_ahead(self, batch: Sequence[Logged]) -> bool:
@@ -191,11 +189,10 @@ class TreeProjection(Projection):
     def process(self, tx: Tx, batch: Sequence[Logged]) -> None:
         start = tracking.position(tx, self.name)
         if start != self._through:  # after a gap: another projector folded what came between
-            self._closed_at.clear()
             self._epoch = None
         if self._epoch is None:
             self._epoch = self._read_back(tx)
-        work = _Batch(tx, self._encoder, self._closed_at, self._epoch, self._epoch_events)
+        work = _Batch(tx, self._encoder, self._closed_at, self._epoch)
         route = self._route
         for logged in batch:
             handler = route.get(logged.topic, _UNKNOWN)
@@ -209,10 +206,12 @@ class TreeProjection(Projection):
     def _read_back(self, tx: Tx) -> _Epoch:
         """Every cycle's close time, and the versions' epoch, as the tables hold them: read
         all at once, so that nothing is read once the batch has written (see `Deferred`)."""
+        self._closed_at.clear()
         for cycle_id, closed_at in tx.execute(sql.CLOSED_AT_ALL).fetchall():
             self._closed_at[UUID(cycle_id).int] = parsed(closed_at) if closed_at else None
         found = tx.execute(sql.LATEST_EPOCH).fetchone()
-        return _Epoch(*(found or (0, 0)), tx.execute(sql.OBJECTIVES).fetchone()[0])
+        objectives = tx.execute(sql.OBJECTIVES).fetchone()[0]
+        return _Epoch(*(found or (0, 0)), objectives, self._epoch_events)
 
     # ---- folding ------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
 """The goal tree's temporal tables, and the as-of lookups they are indexed for.
 
 Every row is valid from `from_position` until the next row of the same key. "As of P"
-means the row with the greatest `from_position <= P`, found through the primary key (for
-objectives, a unique index) on (key, from_position), so its cost depends on how many keys
-are asked for, never on how long the log is. Objectives never change cycle or team, so a
+means the row with the greatest `from_position <= P`, found through the primary key on
+(key, from_position) (for objectives, a unique index on (epoch, objective_id,
+from_position), see below), so its cost depends on how many keys are asked for, never on
+how long the log is. Objectives never change cycle or team, so a
 cycle's members are a small table of their own, read first.
 
 Each objective's latest version is also kept in a table of its own, as small as the number
