@@ -9,11 +9,11 @@ projector already committed is skipped, never applied twice.
 
 For speed, while a batch is being applied the next one is already read and decoded in a
 thread of its own (the database does its part without holding the interpreter), and used
-only if it starts exactly where the tracked positions then stand (PostgreSQL). On SQLite,
-whose writers take turns, a batch folded while another process holds the write lock is held
-rather than waited for, and the next one folded meanwhile (`_apply`). A rebuild goes in
-larger batches (`rebuild_batch_size`): fewer, larger transactions write each index page
-fewer times.
+only if it starts exactly where the tracked positions then stand (PostgreSQL). While more of
+the log is to be read, a batch is folded ahead of its transaction, then written in a thread
+of its own while the next one is folded (PostgreSQL), or held while another process holds
+SQLite's write lock (`_apply`). A rebuild goes in larger batches (`rebuild_batch_size`):
+fewer, larger transactions write each index page fewer times.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from collections.abc import Callable, Collection, Sequence
 
 from domain.application import OkrApp
 from projections import rebuild, tracking
+from projections.batches import Held, Moved, Writer, forget
 from projections.notifications import Log, ReadAhead
 from projections.projection import Logged, Projection
 from projections.store import Busy, Deferred, ReadStore, Tx, Unsettled
@@ -45,32 +46,6 @@ class ProjectionTimeout(Exception):
             "retry shortly"
         )
         self.position, self.reached = position, reached
-
-
-class _Held:
-    """A batch folded ahead of its transaction, waiting for the write lock: its last event,
-    each read model's (projection, position expected, writes), its size, and where it
-    leaves the read models once written."""
-
-    __slots__ = ("last", "writes", "count", "tracked")
-
-    def __init__(
-        self, last: Logged, writes: list[tuple[Projection, int, Deferred]], count: int,
-        tracked: dict[str, int],
-    ):
-        self.last, self.writes, self.count, self.tracked = last, writes, count, tracked
-
-
-class _Moved(Exception):
-    """A held batch's read model was not where it expected: none of them was written."""
-
-
-def _forget(projections: Sequence[Projection], held: list[_Held]) -> None:
-    """After a rolled-back transaction: whatever these read models and those of the held
-    batches cached from the batches it would have written is not in their tables."""
-    for projection in [*projections, *(p for h in held for p, _, _ in h.writes)]:
-        projection.reset()
-    held.clear()
 
 
 class Projector:
@@ -135,31 +110,36 @@ class Projector:
         With `names`, only those read models.
         """
         done = 0
-        held: list[_Held] = []
-        with self._lock, ReadAhead(self._log) as ahead:
+        held: list[Held] = []
+        with self._lock, ReadAhead(self._log) as ahead, Writer(self._write) as writer:
             while True:
                 wanted = stop is None or not stop.is_set()
                 batch, start, tracked, head = self._next(
-                    ahead, held, names, until, batch_size or self.batch_size
+                    ahead, held, writer, names, until, batch_size or self.batch_size
                 ) if wanted else ([], 0, {}, 0)
                 try:
                     if not batch:
+                        done += self._folded(writer.written(), progress)
                         if held:
                             done += self._folded(self._write_held(held), progress)
                         return done
-                    folded = self._apply(start, batch, tracked, held, may_hold=batch[-1].position < head)
-                except _Moved:  # nothing held was written: go on from where the read models are
+                    folded = self._apply(
+                        start, batch, tracked, held, writer, may_hold=batch[-1].position < head
+                    )
+                except Moved:  # that batch was not written: go on from where the read models are
                     continue
                 done += self._folded(folded, progress)
 
     def _next(
-        self, ahead: ReadAhead, held: list[_Held], names: Collection[str] | None,
-        until: int | None, size: int,
+        self, ahead: ReadAhead, held: list[Held], writer: Writer,
+        names: Collection[str] | None, until: int | None, size: int,
     ) -> tuple[list[Logged], int, dict[str, int], int]:
         """The next batch to fold, the position before it, where each read model (of `names`)
-        stands then (after the held batches, if any) and the head it was read towards."""
-        if held:
-            tracked, previous = held[-1].tracked, held[-1].last.recorded_at
+        stands then (after the batches held or being written, if any) and the head it was
+        read towards."""
+        before = held[-1] if held else writer.writing
+        if before is not None:
+            tracked, previous = before.tracked, before.last.recorded_at
         else:
             tracked = {
                 name: pos for name, pos in sorted(self.positions().items())
@@ -169,7 +149,7 @@ class Projector:
         head = self.app.head_position() if until is None else until
         if start >= head:
             return [], start, tracked, head
-        if not held:
+        if before is None:
             with self.store.reading() as tx:
                 previous = tracking.seen(tx, min(tracked, key=tracked.get))[1]
         decode = any(self.projections[name].decodes for name in tracked)
@@ -193,22 +173,25 @@ class Projector:
         return sum(counts)
 
     def _apply(
-        self, after: int, batch: list[Logged], tracked: dict[str, int], held: list[_Held],
-        may_hold: bool,
+        self, after: int, batch: list[Logged], tracked: dict[str, int], held: list[Held],
+        writer: Writer, may_hold: bool,
     ) -> list[int]:
         """Folds `batch`, every event of the log after position `after` up to its last one
         (positions may skip numbers: PostgreSQL spends one on an insert that rolled back),
         into each read model of `tracked` (name → position, as read before), in one
         transaction that also moves each one's tracked position; returns the sizes of the
-        batches committed (none if this one is held, see below).
+        batches committed (none if this one is held or being written, see below) or found
+        written.
 
-        On SQLite, whose writers take turns, each read model first folds its events
-        outside the transaction (`_fold_ahead`), so that the write lock is held only to
-        write what that gave, once the tracked position is found where it was expected.
-        When another process holds that lock (`may_hold`: more of the log is to be read),
-        the batch is held rather than waited for, and the next one folded meanwhile; held
-        batches commit, in order, with the first that finds the lock free or cannot be
-        held, in the same transaction.
+        While more of the log is to be read (`may_hold`), and always on SQLite, each read
+        model first folds its events outside the transaction (`_fold_ahead`), so that the
+        transaction only writes what that gave, once it finds each tracked position where
+        it was expected. On PostgreSQL, that transaction then runs in a thread of its own
+        (`Writer`) while the next batch is folded: the time of the database's part no
+        longer adds to the folding's. On SQLite, whose writers take turns, when another
+        process holds the write lock the batch is held rather than waited for, and the
+        next one folded meanwhile; held batches commit, in order, with the first that
+        finds the lock free or cannot be held, in the same transaction.
         """
         last = batch[-1]
         chosen = [
@@ -216,46 +199,54 @@ class Projector:
         ]
         ahead: dict[str, Deferred | None] = {}
         try:
-            if not self.store.postgres:
+            if may_hold or not self.store.postgres:
                 for projection, pos in chosen:
                     if pos >= after:
                         ahead[projection.name] = self._fold_ahead(projection, pos, batch)
-            whole = not self.store.postgres and all(ahead.get(p.name) is not None for p, _ in chosen)
-            if whole and may_hold and sum(h.count for h in held) + len(batch) <= HOLD_EVENTS:
-                this = _Held(
-                    last, [(p, pos, ahead[p.name]) for p, pos in chosen], len(batch),
-                    {name: max(pos, last.position) for name, pos in tracked.items()},
-                )
+            whole = all(ahead.get(p.name) is not None for p, _ in chosen)
+            written = writer.written()
+            this = Held(
+                last, [(p, pos, ahead[p.name]) for p, pos in chosen], len(batch),
+                {name: max(pos, last.position) for name, pos in tracked.items()},
+            ) if whole and may_hold else None
+            if this is not None and self.store.postgres:
+                writer.write(this)
+                return written
+            if this is not None and sum(h.count for h in held) + len(batch) <= HOLD_EVENTS:
                 try:
                     with self.store.transaction(wait=False) as tx:
                         self._commit_held(tx, [*held, this])
                 except Busy:
                     held.append(this)
-                    return []
-                counts = [h.count for h in held] + [this.count]
+                    return written
+                counts = written + [h.count for h in held] + [this.count]
             else:
                 with self.store.transaction() as tx:
                     self._commit_held(tx, held)
                     for projection, expected in chosen:
                         self._commit(tx, projection, after, batch, expected, ahead.get(projection.name))
-                counts = [h.count for h in held] + [len(batch)]
+                counts = written + [h.count for h in held] + [len(batch)]
         except BaseException:
-            _forget([p for p, _ in chosen], held)
+            forget([p for p, _ in chosen], held)
             raise
         held.clear()
         return counts
 
-    def _write_held(self, held: list[_Held]) -> list[int]:
+    def _write_held(self, held: list[Held]) -> list[int]:
         """Writes the held batches, waiting for the write lock; returns their sizes."""
         try:
-            with self.store.transaction() as tx:
-                self._commit_held(tx, held)
+            self._write(*held)
         except BaseException:
-            _forget([], held)
+            forget([], held)
             raise
         counts = [h.count for h in held]
         held.clear()
         return counts
+
+    def _write(self, *held: Held) -> None:
+        """Writes batches folded ahead, in order, in one transaction."""
+        with self.store.transaction() as tx:
+            self._commit_held(tx, held)
 
     def _fold_ahead(self, projection: Projection, expected: int, batch: list[Logged]) -> Deferred | None:
         """The writes of the events after `expected`, folded outside any transaction; None
@@ -265,7 +256,7 @@ class Projector:
             return None
         name = projection.name
         pending = Deferred(
-            self.store, lambda tx: tracking.tracked(tx, name)[0] == expected, name, expected
+            self.store, lambda tx: tracking.seen(tx, name)[0] == expected, name, expected
         )
         try:
             projection.process(pending, events)
@@ -274,13 +265,13 @@ class Projector:
             return None
         return pending
 
-    def _commit_held(self, tx: Tx, held: list[_Held]) -> None:
-        """Writes the held batches, in order; `_Moved` if a read model is not where one of
+    def _commit_held(self, tx: Tx, held: Sequence[Held]) -> None:
+        """Writes the held batches, in order; `Moved` if a read model is not where one of
         them expects it (another projector, or a rebuild, moved it meanwhile)."""
         for h in held:
             for projection, expected, pending in h.writes:
                 if tracking.tracked(tx, projection.name)[0] != expected:
-                    raise _Moved(projection.name)
+                    raise Moved(projection.name)
                 pending.replay(tx)
                 tracking.move(tx, projection.name, h.last.position, h.last.recorded_at)
 

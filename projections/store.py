@@ -149,6 +149,7 @@ class Deferred:
     def __init__(self, store: ReadStore, settled: Callable[[Tx], bool], name: str, position: int):
         """`name`'s tracked `position` is where the fold starts: `settled` checks it is."""
         self._store = store
+        self.postgres = store.postgres
         self._settled = settled
         self.name, self.position = name, position
         self._writes: list[tuple[str, tuple]] = []

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from test_projection_crash import build_log, differences, dump
@@ -17,6 +19,7 @@ from test_projection_crash import build_log, differences, dump
 from domain.application import OkrApp
 from projections import runner, tracking
 from projections.catalog import projector_for
+from projections.runner import Projector
 from projections.store import Busy
 
 pytestmark = pytest.mark.integration
@@ -131,8 +134,10 @@ def test_a_read_model_that_reads_its_tables_is_not_held_and_folds_the_same_rows(
         app.close()
 
 
-def test_held_batches_another_projector_wrote_meanwhile_are_dropped(tmp_path):
-    url = f"sqlite:///{tmp_path / 'okr.db'}"
+@contextmanager
+def racing(url: str) -> Iterator[tuple[int, Projector, Projector, dict]]:
+    """A log's head, two projectors of batches of 10 over it, and the rows the first folded
+    uncontended; the read models are then emptied."""
     head = build_log(url, objectives=4, check_ins_each=10).head
     app = OkrApp(url)
     mine = projector_for(app, url, batch_size=10)
@@ -141,6 +146,16 @@ def test_held_batches_another_projector_wrote_meanwhile_are_dropped(tmp_path):
         mine.catch_up(names=WRITE_ONLY)
         uncontended = dump(url)
         from_zero(mine)
+        yield head, mine, other, uncontended
+    finally:
+        mine.store.close()
+        other.store.close()
+        app.close()
+
+
+def test_held_batches_another_projector_wrote_meanwhile_are_dropped(tmp_path):
+    url = f"sqlite:///{tmp_path / 'okr.db'}"
+    with racing(url) as (head, mine, other, uncontended):
         sizes = counted(mine.projections["tree"])
         begin = mine.store.transaction
 
@@ -156,7 +171,3 @@ def test_held_batches_another_projector_wrote_meanwhile_are_dropped(tmp_path):
         assert len(sizes) >= 2  # it had folded on, past the batch it held
         assert {mine.positions()[n] for n in WRITE_ONLY} == {head}
         assert not differences(uncontended, dump(url)), "\n".join(differences(uncontended, dump(url)))
-    finally:
-        mine.store.close()
-        other.store.close()
-        app.close()
