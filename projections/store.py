@@ -84,7 +84,13 @@ class Tx:
             )
             return
         incoming = f"{table}_incoming"
-        self._cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {incoming} (LIKE {table})")
+        # Emptied by each commit, its file cut back, as well as by the DELETE (for the next
+        # upsert in the same transaction): deleted rows alone stay in the file, which no
+        # autovacuum visits in a temporary table, and a pooled connection lives long (52,000
+        # dead rows, 18 MB, after a rebuild of 1M events).
+        self._cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {incoming} (LIKE {table}) ON COMMIT DELETE ROWS"
+        )
         self._copy(incoming, table, columns, rows)
         self._cursor.execute(
             f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {incoming}{update}"
@@ -143,8 +149,6 @@ class Deferred:
     read after a write (which would have to see that write) raises `Unsettled`, as does a
     read that finds the tracked position moved.
     """
-
-    postgres = False
 
     def __init__(self, store: ReadStore, settled: Callable[[Tx], bool], name: str, position: int):
         """`name`'s tracked `position` is where the fold starts: `settled` checks it is."""
