@@ -14,7 +14,7 @@ import anyio.to_thread
 from domain.application import ADMIN_ID, Clock, OkrApp, Recorded
 from domain.committer import Command
 from projections.catalog import read_models
-from projections.feed.queries import position_at
+from projections.feed.queries import Payloads, position_at
 from projections.runner import ProjectionTimeout, Projector
 from projections.store import ReadStore
 from api.settings import Settings
@@ -34,6 +34,7 @@ class Ledger:
         self.app = app or OkrApp(settings.database_url, clock=clock)
         self.store = ReadStore(settings.database_url, writers=self.app.write_lock)
         self.projector = Projector(self.app, self.store, read_models(self.app))
+        self.payloads = Payloads(self.app)
         self.tokens = Tokens(self.store)
         self.limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst)
         self.admin_id: UUID = ADMIN_ID

@@ -337,19 +337,22 @@ class Log:
                 for position, originator_id, version, topic, state
                 in self._rows(after + 1, stop, limit)
             ]
-        decoder = self._decoder
-        read = decoder.read if decoder.fast else None
+        read = self.decoded
         batch = []
         for n in stored:
-            if read is None:
-                event, later = decoder.decode(n), None
-                timestamp = event.timestamp
-            else:
-                event, timestamp, later = read(n, decode)
+            event, timestamp, later = read(n, decode)
             recorded = timestamp if previous is None or timestamp > previous else previous
             batch.append(Logged(n.id, n.topic, recorded, event, n, later))
             previous = recorded
         return batch
+
+    def decoded(self, stored: Any, decode: bool = True) -> tuple[Any, datetime, tuple | None]:
+        """`Decoder.read` of one stored event, by whichever decoder reads this log."""
+        decoder = self._decoder
+        if decoder.fast:
+            return decoder.read(stored, decode)
+        event = decoder.decode(stored)
+        return event, event.timestamp, None
 
 
 class ReadAhead:

@@ -4,7 +4,7 @@ class's fields, and functions made for the class turn that into the event's stat
 its values as plain JSON values (ids and times as the text the read models store), or give
 its timestamp alone.
 
-Read models that only copy an event's values (the feed, the check-ins) take the plain
+Read models that only copy an event's values (the check-ins; the feed's pages) take the plain
 values, so an event none of them needs whole is never made: the Struct's text is turned
 into text, not into UUIDs and times and back.
 

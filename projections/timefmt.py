@@ -1,10 +1,8 @@
 """Times as the read models store them: UTC text that sorts the way time does; and event
-values as the JSON text they store."""
+values as plain JSON values."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -74,41 +72,3 @@ def plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     return _text(value, value)
-
-
-_NOT_TEXT = object()
-
-
-def _plain_scalar(value: Any) -> Any:
-    """`plain` for the values JSON has no type of its own for (the encoder asks for them)."""
-    text = _text(value, _NOT_TEXT)
-    if text is _NOT_TEXT:
-        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-    return text
-
-
-def _compact_json() -> Callable[[Any], str]:
-    """`json.dumps(plain(value), separators=(",", ":"))`, quicker: the C encoder json.dumps
-    uses, built once, turning UUIDs and times into text as it meets them rather than
-    copying the whole value first (its check for circular references is left out: plain
-    values have none)."""
-    try:
-        from json.encoder import c_make_encoder, encode_basestring_ascii
-    except ImportError:  # pragma: no cover - a Python without the C accelerator
-        c_make_encoder = None
-    if c_make_encoder is None:  # pragma: no cover
-        return lambda value: json.dumps(plain(value), separators=(",", ":"))
-    encode = c_make_encoder(
-        None, _plain_scalar, encode_basestring_ascii, None, ":", ",", False, False, True,
-    )
-
-    def dumps(value: Any) -> str:
-        try:
-            return "".join(encode(value, 0))
-        except TypeError:  # e.g. a dict keyed by UUIDs, which `plain` turns into text
-            return json.dumps(plain(value), separators=(",", ":"))
-
-    return dumps
-
-
-compact_json = _compact_json()

@@ -51,15 +51,17 @@ class EventController(Controller):
     def feed(self, caller: CallerDep, ledger: LedgerDep, position: Position, after: After = 0,
              limit: Limit = 100) -> EventPage:
         with ledger.store.reading() as tx:
-            return page(events_after(tx, after, limit, until=position), limit, position)
+            return page(events_after(tx, ledger.payloads, after, limit, until=position), limit, position)
 
     @get("/objectives/{objective_id:uuid}/events", sync_to_thread=True, responses=READ_PROBLEMS,
          summary="One objective's events, in log order")
     def objective_feed(self, objective_id: FromPath[UUID], caller: CallerDep, ledger: LedgerDep,
                        position: Position, after: After = 0, limit: Limit = 100) -> EventPage:
         with ledger.store.reading() as tx:
-            entries = aggregate_events(tx, objective_id, after, limit, until=position)
-            first = entries if after == 0 else aggregate_events(tx, objective_id, 0, 1, until=position)
+            entries = aggregate_events(tx, ledger.payloads, objective_id, after, limit, until=position)
+            first = entries if after == 0 else aggregate_events(
+                tx, ledger.payloads, objective_id, 0, 1, until=position
+            )
         # Any aggregate's id finds its events; only an objective's belong under /objectives.
         if not first or not first[0].type.startswith("Objective."):
             raise NotFound(f"no objective with id {objective_id} at position {position}")
@@ -101,4 +103,4 @@ async def _events(ledger: Ledger, state: State, after: int) -> AsyncIterator[Ser
 
 def _read(ledger: Ledger, after: int) -> list:
     with ledger.store.reading() as tx:
-        return events_after(tx, after, 500)
+        return events_after(tx, ledger.payloads, after, 500)

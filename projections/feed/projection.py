@@ -1,4 +1,9 @@
-"""Folds every event into the feed table; it also resolves `as_of` times to log positions."""
+"""Folds every event into the feed table; it also resolves `as_of` times to log positions.
+
+A row says where an event is, whose it is and when it was recorded, not what it recorded:
+its actor and payload are read from the log itself when asked for (`queries.Payloads`),
+rather than kept a second time beside the log they were copied from.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +11,23 @@ from collections.abc import Sequence
 
 from projections.projection import Logged, Projection
 from projections.store import Tx
-from projections.timefmt import compact_json
 
 HIDDEN_TOPICS = ("okr:Receipt.",)  # idempotency bookkeeping, not organisation facts
-# The type of a hidden event's row: no payload, left out of every feed read, kept only so that
-# an `as_of` time resolves to the last event of the log recorded by then, hidden or not.
+# The type of a hidden event's row: left out of every feed read, kept only so that an
+# `as_of` time resolves to the last event of the log recorded by then, hidden or not.
 HIDDEN = "hidden"
-ENVELOPE = frozenset(("originator_id", "originator_version", "timestamp", "originator_topic", "actor_id"))
-COLUMNS = ("position", "recorded_at", "type", "aggregate_id", "version", "actor_id", "payload")
+COLUMNS = ("position", "recorded_at", "type", "aggregate_id", "version")
 
 
 class FeedProjection(Projection):
     name = "feed"
-    decodes = False  # plain values, where the event's class has a decoding plan
+    decodes = False  # it reads no event's values
+    layout = 2  # 1 kept each event's actor and payload in the row
     tables = ("okr_feed",)
     schema = (
         "CREATE TABLE IF NOT EXISTS okr_feed ("
         " position BIGINT PRIMARY KEY, recorded_at TEXT NOT NULL, type TEXT NOT NULL,"
-        " aggregate_id TEXT NOT NULL, version INTEGER NOT NULL, actor_id TEXT,"
-        " payload TEXT NOT NULL)",
+        " aggregate_id TEXT NOT NULL, version INTEGER NOT NULL)",
     )
     indexes = (
         "CREATE INDEX IF NOT EXISTS okr_feed_aggregate ON okr_feed (aggregate_id, position)",
@@ -37,14 +40,5 @@ class FeedProjection(Projection):
 
 def _row(e: Logged) -> tuple:
     origin = e.originator
-    if e.topic.startswith(HIDDEN_TOPICS):
-        return (
-            e.position, e.recorded_text, HIDDEN, str(origin.originator_id),
-            origin.originator_version, None, "{}",
-        )
-    values = e.values
-    return (
-        e.position, e.recorded_text, e.type, str(origin.originator_id),
-        origin.originator_version, values.get("actor_id"),
-        compact_json({k: v for k, v in values.items() if k not in ENVELOPE}),
-    )
+    type_ = HIDDEN if e.topic.startswith(HIDDEN_TOPICS) else e.type
+    return (e.position, e.recorded_text, type_, str(origin.originator_id), origin.originator_version)

@@ -62,5 +62,6 @@ def test_read_models_tracked_before_layouts_were_kept_count_as_layout_one(tmp_pa
     reopened = positions(url)
     assert reopened.pop("tree") == 0 and layouts["tree"] > 1  # a later layout now: remade
     assert reopened.pop("check_ins") == 0 and layouts["check_ins"] > 1
+    assert reopened.pop("feed") == 0 and layouts["feed"] > 1
     assert reopened == {name: head for name in reopened}  # layout 1 all along: kept
     assert {layouts[name] for name in reopened} == {1}
