@@ -320,6 +320,11 @@ class Log:
         self.recorder = app.recorder
         self._decoder = Decoder(app.mapper)
         self._rows = _rows(app.recorder) if self._decoder.fast else None
+        # `Decoder.read` of one stored event, by whichever decoder reads this log; bound
+        # once, as `read` calls it for every event.
+        self.decoded: Callable[[Any, bool], tuple[Any, datetime, tuple | None]] = (
+            self._decoder.read if self._decoder.fast else self._decoded_whole
+        )
 
     def read(
         self, after: int, previous: datetime | None, limit: int, stop: int, decode: bool = True
@@ -346,12 +351,8 @@ class Log:
             previous = recorded
         return batch
 
-    def decoded(self, stored: Any, decode: bool = True) -> tuple[Any, datetime, tuple | None]:
-        """`Decoder.read` of one stored event, by whichever decoder reads this log."""
-        decoder = self._decoder
-        if decoder.fast:
-            return decoder.read(stored, decode)
-        event = decoder.decode(stored)
+    def _decoded_whole(self, stored: Any, decode: bool) -> tuple[Any, datetime, None]:
+        event = self._decoder.decode(stored)
         return event, event.timestamp, None
 
 

@@ -20,7 +20,7 @@ from api.ledger import Ledger
 from api.routes.responses import READ_PROBLEMS
 from api.schemas.events import EventPage, EventView
 from domain.errors import NotFound
-from projections.feed.queries import aggregate_events, events_after
+from projections.feed.queries import aggregate_events, events_after, first_type
 from projections.projection import MAX_POSITION
 
 After = Annotated[int, Parameter(ge=0, le=MAX_POSITION, description="the `next_after` of the previous page")]
@@ -59,11 +59,10 @@ class EventController(Controller):
                        position: Position, after: After = 0, limit: Limit = 100) -> EventPage:
         with ledger.store.reading() as tx:
             entries = aggregate_events(tx, ledger.payloads, objective_id, after, limit, until=position)
-            first = entries if after == 0 else aggregate_events(
-                tx, ledger.payloads, objective_id, 0, 1, until=position
-            )
+            first = entries[0].type if entries and after == 0 else None
+            kind = first or first_type(tx, objective_id, position)
         # Any aggregate's id finds its events; only an objective's belong under /objectives.
-        if not first or not first[0].type.startswith("Objective."):
+        if kind is None or not kind.startswith("Objective."):
             raise NotFound(f"no objective with id {objective_id} at position {position}")
         return page(entries, limit, position)
 

@@ -44,7 +44,9 @@ class Payloads:
         events = self.log.read(first - 1, None, last - first + 1, last, decode=False)
         return {e.position: _rendered(e) for e in events}
 
-    def of(self, aggregate_id: UUID, positions: dict[int, int]) -> dict[int, tuple[str | None, dict[str, Any]]]:
+    def of(
+        self, aggregate_id: UUID, positions: dict[int, int]
+    ) -> dict[int, tuple[str | None, dict[str, Any]]]:
         """By position, those of one aggregate's events at `positions` (by version): its
         store says their versions, not their places in the log."""
         stored = self.recorder.select_events(aggregate_id, gt=min(positions) - 1, lte=max(positions))
@@ -82,6 +84,16 @@ def position_at(tx: Tx, as_of: datetime) -> int:
         (stored(as_of),),
     ).fetchone()
     return row[0] if row else 0
+
+
+def first_type(tx: Tx, aggregate_id: UUID, until: int) -> str | None:
+    """The type of an aggregate's first event at or before `until` (None: it had none)."""
+    row = tx.execute(
+        "SELECT type FROM okr_feed WHERE aggregate_id = ? AND position <= ? AND type <> ?"
+        " ORDER BY position LIMIT 1",
+        (str(aggregate_id), until, HIDDEN),
+    ).fetchone()
+    return row[0] if row else None
 
 
 def events_after(
