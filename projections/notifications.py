@@ -194,27 +194,30 @@ class Decoder:
 
     def read(self, stored: Any, decode: bool) -> tuple[Any, datetime, tuple | None]:
         """(the event or, unless `decode`, None if it can be made later; its timestamp; what
-        `Logged` needs to make it later: this decoder, its class's plan and the Struct that
-        parsed, or None when its class has no plan or its JSON is not as the plan expects)."""
+        `Logged` needs for its plain values or to make it later: this decoder, its class's
+        plan and the Struct that plan parsed, or None where the event was made at once;
+        all None when its class has no plan or its JSON is not as the plan expects)."""
         found = self._found(stored.topic)
         plan = found[2]
         if plan is not None and plan.when is not None:
             try:
-                parsed = plan.parse(stored.state)
-            except Refused:
-                parsed = None  # decoded the general way
-            if parsed is not None:
-                later = (self, plan, parsed)
                 if decode:
-                    event = self._made(stored, found, plan.state(parsed))
-                    return event, event.timestamp, later
-                return None, plan.when(parsed), later
+                    event = self._made(stored, found, plan.state(stored.state))
+                    return event, event.timestamp, (self, plan, None)
+                parsed = plan.parse(stored.state)
+                return None, plan.when(parsed), (self, plan, parsed)
+            except Refused:
+                pass  # decoded the general way
         event = self.decode(stored)
         return event, event.timestamp, None
 
-    def made_later(self, stored: Any, plan: Plan, parsed: Any) -> Any:
-        """The event `read` left to be made, from the Struct its plan parsed."""
-        return self._made(stored, self._found(stored.topic), plan.state(parsed))
+    def made_later(self, stored: Any, plan: Plan) -> Any:
+        """The event `read` left to be made (the general way if its ids are of a spelling
+        only `UUID` takes)."""
+        try:
+            return self._made(stored, self._found(stored.topic), plan.state(stored.state))
+        except Refused:
+            return self.decode(stored)
 
     def _decode(self, stored: Any) -> Any:
         """Mapper.to_domain_event, step by step."""
@@ -223,7 +226,7 @@ class Decoder:
         state = None
         if plan is not None:
             try:
-                state = plan.state(plan.parse(stored.state))
+                state = plan.state(stored.state)
             except Refused:
                 pass  # not as the plan expects: decoded the general way
         try:

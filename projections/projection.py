@@ -50,8 +50,8 @@ class Logged:
     def event(self) -> Any:
         event = self._event
         if event is None:
-            decoder, plan, parsed = self._later
-            event = self._event = decoder.made_later(self.stored, plan, parsed)
+            decoder, plan, _ = self._later
+            event = self._event = decoder.made_later(self.stored, plan)
         return event
 
     @property
@@ -67,6 +67,8 @@ class Logged:
         plain = self._plain
         if plain is None and self._later is not None:
             _, plan, parsed = self._later
+            if parsed is None:  # the event was made at once, from a Struct of its own
+                parsed = plan.parse(self.stored.state)
             plain = self._plain = plan.plain(parsed)
         return plain
 

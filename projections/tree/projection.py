@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 from uuid import UUID
 
@@ -37,6 +38,7 @@ Load = Callable[[UUID, int], Aggregate]
 
 _FREEZE_SQL = sql.members_as_of(heads=True)
 _UNKNOWN: Any = object()
+_RECORDED_AT = attrgetter("recorded_at")
 CHECK_IN_RECORDED = "Objective.CheckInRecorded"
 CHECK_IN_CORRECTED = "Objective.CheckInCorrected"
 CYCLE_CLOSED = "Cycle.Closed"
@@ -306,13 +308,13 @@ class TreeProjection(Projection):
         key = objective.id.int
         horizon = self._forgot.get(key)
         if closed_at is None:
-            newest = max(c.recorded_at for c in check_ins.values())
+            newest = max(map(_RECORDED_AT, check_ins.values()))
             horizon = newest if horizon is None or newest > horizon else horizon
         self._forgot[key] = horizon
         keep = {id(c) for c in deciding}
-        for check_in_id, check_in in list(check_ins.items()):
-            if id(check_in) not in keep:
-                del check_ins[check_in_id]
+        kept = [(check_in_id, c) for check_in_id, c in check_ins.items() if id(c) in keep]
+        check_ins.clear()  # the same dict, in the same order, with the deciding ones alone
+        check_ins.update(kept)
 
     # ---- events -------------------------------------------------------------------
 

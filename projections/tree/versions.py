@@ -139,9 +139,10 @@ class _Kept:
         self.parent: str | None = None  # the text of `terms.parent_id`
         # (terms, id number, weight) of each key result of `terms`
         self.key_results: list[tuple[KeyResultTerms, int, float]] = []
-        # (agreed, proposal, status) and the keys of the terms agreed and negotiated then
+        # (agreed, proposal, status), and then the status's value and the keys of the terms
+        # agreed and negotiated
         self.terms_of: tuple = ()
-        self.terms_keys: tuple[str | None, str | None] = (None, None)
+        self.terms_keys: tuple[str, str | None, str | None] = ("", None, None)
         # Per key result of `terms`: (its terms, its latest check-in, [value, confidence,
         # progress] as JSON, progress). Both are immutable, so the same pair means the
         # same text.
@@ -248,7 +249,11 @@ class Encoder:
                 value = None if check_in is None else check_in.value_as_of()
                 confidence = None if check_in is None else check_in.confidence
                 progress = rules.key_result_progress(kr, value)
-                text = f"[{_number(value)},{_number(confidence)},{_number(progress)}]"
+                if type(value) is float and type(confidence) is float and type(progress) is float \
+                        and value - value + confidence - confidence + progress - progress == 0.0:
+                    text = f"[{value!r},{confidence!r},{progress!r}]"  # all finite: as `_number`
+                else:
+                    text = f"[{_number(value)},{_number(confidence)},{_number(progress)}]"
                 entry = (kr, check_in, text, progress)
             measured.append(entry)
             parts.append((entry[3], weight))
@@ -264,11 +269,12 @@ class Encoder:
                 scores.pop()
             tail = "," + dumps(scores)[1:-1]
         version = objective.version
+        progress = rules.objective_progress(parts)
         return "".join((
             "[", str(version) if type(version) is int else dumps(version), ",", kept.head, ",[",
             ",".join([entry[2] for entry in measured]), "],",
-            _number(rules.objective_progress(parts)), ",true" if has_check_ins else ",false",
-            tail, "]",
+            repr(progress) if type(progress) is float and progress - progress == 0.0 else _number(progress),
+            ",true" if has_check_ins else ",false", tail, "]",
         ))
 
     def row(
@@ -285,6 +291,6 @@ class Encoder:
         state = kept.terms_of
         if not (state and state[0] is agreed and state[1] is proposal and state[2] is status):
             kept.terms_of = (agreed, proposal, status)
-            kept.terms_keys = (self._terms(agreed), self._terms(negotiated(objective)))
+            kept.terms_keys = (status.value, self._terms(agreed), self._terms(negotiated(objective)))
         oid, cid, tid = kept.ids
-        return (oid, position, cid, tid, kept.parent, status.value, *kept.terms_keys, doc)
+        return (oid, position, cid, tid, kept.parent, *kept.terms_keys, doc)

@@ -77,6 +77,16 @@ def test_stored_json_a_plan_does_not_expect_is_decoded_the_general_way(seeded_ap
         "a missing field": {k: v for k, v in state.items() if k != "note"},
         "a UUID of another encoding": {**state, "actor_id": {"_type_": "uuid_str", "_data_": "x"}},
         "an integral value": {**state, "value": 7},
+        # ids and times of spellings the transcoder does not write, but `UUID` and
+        # `datetime.fromisoformat` take
+        "a UUID's hex in capitals": {**state, "actor_id": {
+            "_type_": "uuid_hex", "_data_": state["actor_id"]["_data_"].upper()}},
+        "a UUID in braces": {**state, "actor_id": {
+            "_type_": "uuid_hex", "_data_": "{%s}" % UUID(state["actor_id"]["_data_"])}},
+        "a time not in UTC": {**state, "measured_at": {
+            "_type_": "datetime_iso", "_data_": "2026-03-01T10:00:00.250000+02:00"}},
+        "a time without seconds": {**state, "measured_at": {
+            "_type_": "datetime_iso", "_data_": "2026-03-01T10:00+00:00"}},
     }
     decoder = Decoder(app.mapper)
     for why, changed in variants.items():
@@ -89,6 +99,12 @@ def test_stored_json_a_plan_does_not_expect_is_decoded_the_general_way(seeded_ap
                 decoder.decode(stored)
             continue
         assert comparable(decoder.decode(stored)) == comparable(expected), why
+        # read at once, or made later: the same event
+        at_once, _, _ = decoder.read(stored, True)
+        assert comparable(at_once) == comparable(expected), why
+        _, _, later = decoder.read(stored, False)
+        if later is not None:
+            assert comparable(decoder.made_later(stored, later[1])) == comparable(expected), why
     assert decoder.decode(Stored(
         check_in.id, check_in.originator_id, check_in.originator_version, check_in.topic,
         json.dumps(variants["an integral value"]).encode(),
