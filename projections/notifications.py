@@ -193,10 +193,11 @@ class Decoder:
         return found
 
     def read(self, stored: Any, decode: bool) -> tuple[Any, datetime, tuple | None]:
-        """(the event or, unless `decode`, None if it can be made later; its timestamp; what
-        `Logged` needs for its plain values or to make it later: this decoder, its class's
-        plan and the Struct that plan parsed, or None where the event was made at once;
-        all None when its class has no plan or its JSON is not as the plan expects)."""
+        """(the event or, unless `decode`, None if it can be made later (by `decode`); its
+        timestamp; what `Logged` needs for its plain values or to make it later: this
+        decoder, its class's plan and the Struct that plan parsed, or None where the event
+        was made at once; all None when its class has no plan or its JSON is not as the
+        plan expects)."""
         found = self._found(stored.topic)
         plan = found[2]
         if plan is not None and plan.when is not None:
@@ -210,14 +211,6 @@ class Decoder:
                 pass  # decoded the general way
         event = self.decode(stored)
         return event, event.timestamp, None
-
-    def made_later(self, stored: Any, plan: Plan) -> Any:
-        """The event `read` left to be made (the general way if its ids are of a spelling
-        only `UUID` takes)."""
-        try:
-            return self._made(stored, self._found(stored.topic), plan.state(stored.state))
-        except Refused:
-            return self.decode(stored)
 
     def _decode(self, stored: Any) -> Any:
         """Mapper.to_domain_event, step by step."""

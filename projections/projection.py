@@ -24,8 +24,9 @@ class Logged:
     along the log even when several processes append. A plain class with slots rather than
     a frozen dataclass: one is made for every event read, and frozen ones are slow to make.
 
-    The event itself may be made only when first asked for (`later`: its class's decoding
-    plan and the Struct that plan parsed), and `plain` gives its values without making it.
+    The event itself may be made only when first asked for (`later`: the decoder that makes
+    it, its class's decoding plan and the Struct that plan parsed), and `plain` gives its
+    values without making it.
     """
 
     __slots__ = (
@@ -50,8 +51,7 @@ class Logged:
     def event(self) -> Any:
         event = self._event
         if event is None:
-            decoder, plan, _ = self._later
-            event = self._event = decoder.made_later(self.stored, plan)
+            event = self._event = self._later[0].decode(self.stored)
         return event
 
     @property

@@ -269,12 +269,11 @@ class Encoder:
                 scores.pop()
             tail = "," + dumps(scores)[1:-1]
         version = objective.version
-        progress = rules.objective_progress(parts)
         return "".join((
             "[", str(version) if type(version) is int else dumps(version), ",", kept.head, ",[",
             ",".join([entry[2] for entry in measured]), "],",
-            repr(progress) if type(progress) is float and progress - progress == 0.0 else _number(progress),
-            ",true" if has_check_ins else ",false", tail, "]",
+            _number(rules.objective_progress(parts)), ",true" if has_check_ins else ",false",
+            tail, "]",
         ))
 
     def row(
